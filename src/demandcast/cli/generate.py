@@ -1,0 +1,1 @@
+"""The `demandcast generate` command (being written)."""

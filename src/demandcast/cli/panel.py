@@ -1,0 +1,1 @@
+"""The `demandcast panel` command (being written)."""

@@ -1,0 +1,1 @@
+"""The `demandcast validate` command (being written)."""
