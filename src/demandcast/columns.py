@@ -104,3 +104,7 @@ FORECAST_COLUMNS: tuple[str, ...] = (
 CUTOFF = "cutoff"
 HORIZON_STEP = "horizon_step"
 ACTUAL = "actual"
+
+# --- the engine's per-series frame (one regular monthly series per unique_id) -------------
+SERIES_ID = "unique_id"
+HIERARCHICAL_PANEL_COLUMNS: tuple[str, ...] = (AREA, CLIENT_GROUP, SERVICE, MONTH, MEASURE, VALUE)
