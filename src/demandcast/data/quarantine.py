@@ -1,0 +1,67 @@
+"""The quarantine: rows that cannot be used, each with every reason, and the count per reason."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import PACKAGE_ID
+from demandcast.data.record_schema import ROW_NUMBER
+
+REASONS = "reasons"
+REASON = "reason"
+COUNT = "count"
+REASON_SEPARATOR = "; "
+
+
+def quarantine_frame(raw: pd.DataFrame, problems: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The rows of `raw` with at least one problem: row_number, package_id, reasons, then the originals.
+
+    Args:
+        raw: the records as received (strings); row ``i`` (0-based position) is data row ``i + 1``.
+        problems: reason -> boolean mask over the rows of `raw`, in the order reasons are listed.
+
+    Returns:
+        Columns ``row_number``, ``package_id`` (when `raw` has it), ``reasons`` ('; '-joined), then
+        every other column of `raw` with its original string value.
+    """
+    names = np.array(list(problems), dtype=object)
+    flags = np.column_stack(list(problems.values())) if problems else np.zeros((len(raw), 0), dtype=bool)
+    bad = flags.any(axis=1)
+    rows = raw.loc[bad]
+    reasons = [REASON_SEPARATOR.join(names[row]) for row in flags[bad]]
+    keys = {ROW_NUMBER: np.flatnonzero(bad) + 1}
+    if PACKAGE_ID in raw.columns:
+        keys[PACKAGE_ID] = rows[PACKAGE_ID].to_numpy()
+    keys[REASONS] = np.array(reasons, dtype=object)
+    originals = {name: rows[name].to_numpy() for name in raw.columns if name not in keys}
+    frame = pd.DataFrame({**keys, **originals})
+    return frame.astype({name: str for name in frame.columns if name != ROW_NUMBER})
+
+
+def reason_counts(problems: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """How many rows each reason applies to (columns ``reason``, ``count``), most frequent first."""
+    counts = pd.DataFrame(
+        {REASON: list(problems), COUNT: [int(mask.sum()) for mask in problems.values()]}
+    ).astype({REASON: str, COUNT: "int64"})
+    return counts.sort_values([COUNT, REASON], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def write_csv_atomically(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write `frame` (without its index) to CSV: a temp file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            frame.to_csv(file, index=False)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
