@@ -57,8 +57,13 @@ def reconcile(
     logging.getLogger("hierarchicalforecast").setLevel(logging.WARNING)
     engine = HierarchicalReconciliation(reconcilers=reconcilers)
     out = engine.reconcile(
-        Y_hat_df=base[[SERIES_ID, MONTH, MEAN]], tags=tags, S_df=s_df, Y_df=y_df,
-        id_col=SERIES_ID, time_col=MONTH, target_col=ACTUAL,
+        Y_hat_df=base[[SERIES_ID, MONTH, MEAN]],
+        tags=tags,
+        S_df=s_df,
+        Y_df=y_df,
+        id_col=SERIES_ID,
+        time_col=MONTH,
+        target_col=ACTUAL,
     )
     out = base[[SERIES_ID, MONTH]].merge(out, on=[SERIES_ID, MONTH], how="left")
     return {

@@ -1,0 +1,61 @@
+"""Reconciliation: coherent, non-negative forecasts from hierarchicalforecast."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
+from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
+from demandcast.models.reconcile import METHODS, non_negative, reconcile
+
+AREAS = pd.DataFrame({AREA: ["w1", "w2", "w3"], "district": ["d1", "d1", "d2"], "council": ["c", "c", "c"]})
+PAIRS = [("older_people", "home_care"), ("older_people", "nursing"), ("children", "kinship")]
+
+
+@pytest.fixture(scope="module")
+def hierarchy():
+    keys = pd.DataFrame(
+        [(a, g, s) for a in AREAS[AREA] for g, s in PAIRS], columns=[AREA, CLIENT_GROUP, SERVICE]
+    )
+    return build_hierarchy(keys, AREAS)
+
+
+def _frame(ids, months, values):
+    frame = pd.DataFrame({SERIES_ID: ids}).merge(pd.DataFrame({MONTH: months}), how="cross")
+    return frame.assign(**{MEAN: values(len(frame))})
+
+
+def test_every_method_is_coherent_and_non_negative(hierarchy):
+    rng = np.random.default_rng(0)
+    s_df = summing_matrix(hierarchy)
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    base = _frame(s_df[SERIES_ID], months, lambda n: rng.normal(3, 3, n))
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+    out = reconcile(base, s_df, tags(hierarchy), METHODS, residuals=past)
+    matrix = s_df.drop(columns=SERIES_ID).to_numpy()
+    for frame in out.values():
+        wide = frame.pivot(index=MONTH, columns=SERIES_ID, values=MEAN)[s_df[SERIES_ID]].to_numpy()
+        bottom = wide[:, -matrix.shape[1] :]
+        np.testing.assert_allclose(wide, bottom @ matrix.T, rtol=1e-9)
+        assert (wide >= 0).all()
+
+
+def test_non_negative_clips_the_bottom_and_sums_again(hierarchy):
+    s_df = summing_matrix(hierarchy)
+    ids = s_df[SERIES_ID]
+    frame = _frame(ids, [pd.Timestamp("2024-01-01")], lambda n: np.full(n, 1.0))
+    frame.loc[frame[SERIES_ID] == "ward|w1|children|kinship", MEAN] = -5.0
+    out = non_negative(frame, s_df).set_index(SERIES_ID)[MEAN]
+    assert out["ward|w1|children|kinship"] == 0.0
+    assert out["council|c|all|all"] == 8.0
+    assert out["ward|w1|all|all"] == 2.0
+
+
+def test_mint_shrink_without_residuals_is_refused(hierarchy):
+    s_df = summing_matrix(hierarchy)
+    base = _frame(s_df[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
+    with pytest.raises(ValueError, match="mint_shrink needs residuals"):
+        reconcile(base, s_df, tags(hierarchy), ("mint_shrink",))
