@@ -1,1 +1,85 @@
-"""The `demandcast validate` command (being written)."""
+"""The `demandcast validate` command: check a records extract and quarantine the rows that fail.
+
+Prints counts and reasons only, never a person-level value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from demandcast.catalogue import load_catalogue
+from demandcast.cli.app import EXIT_OK, EXIT_ROWS_QUARANTINED, EXIT_UNUSABLE_INPUT, app
+from demandcast.columns import WARD_CODE
+from demandcast.data.validation import ValidationResult, load_records, write_quarantine
+from demandcast.data.wards import load_wards
+from demandcast.errors import InputError
+
+
+@app.command()
+def validate(
+    records: Annotated[Path, typer.Argument(help="Records extract (.csv or .parquet), one row per package.")],
+    wards: Annotated[
+        Path | None, typer.Option(help="Ward boundaries or table with ward_code; default: the demo city.")
+    ] = None,
+    catalogue: Annotated[Path | None, typer.Option(help="Service catalogue YAML; default: packaged.")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column-mapping YAML for your own names and codes.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Extract date YYYY-MM-DD; default: latest date in the file.")
+    ] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Where to write quarantined rows (CSV); default: next to RECORDS.")
+    ] = None,
+) -> None:
+    """Check every row of RECORDS; write the rows that fail, with every reason, to a quarantine CSV.
+
+    Exit 0 when every row is accepted, 1 when some rows were quarantined, 2 when the input is unusable.
+    """
+    console, errors = Console(), Console(stderr=True)
+    try:
+        with console.status("Validating records..."):
+            result = _validate(records, wards, catalogue, mapping, as_of)
+            destination = write_quarantine(result, quarantine or default_quarantine_path(records))
+    except (InputError, OSError) as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from None
+    console.print(summary_table(result, destination))
+    raise typer.Exit(EXIT_OK if result.all_accepted else EXIT_ROWS_QUARANTINED)
+
+
+def default_quarantine_path(records: Path) -> Path:
+    """`<records folder>/<records stem>.quarantine.csv`."""
+    return records.with_name(f"{records.stem}.quarantine.csv")
+
+
+def summary_table(result: ValidationResult, destination: Path) -> Table:
+    """Counts only: input, accepted, quarantined, rows per reason, and where the quarantine went."""
+    table = Table(title=f"Records validation (extract date {result.as_of:%Y-%m-%d})", show_header=True)
+    table.add_column("", style="bold")
+    table.add_column("rows", justify="right")
+    table.add_row("input", f"{result.n_input:,}")
+    table.add_row("accepted", f"{len(result.accepted):,}", style="green")
+    table.add_row(
+        "quarantined", f"{len(result.quarantine):,}", style="red" if len(result.quarantine) else None
+    )
+    for reason, count in result.summary.itertuples(index=False):
+        table.add_row(f"  {reason}", f"{count:,}")
+    table.caption = f"quarantine: {destination}"
+    return table
+
+
+def _validate(
+    records: Path, wards: Path | None, catalogue: Path | None, mapping: Path | None, as_of: str | None
+) -> ValidationResult:
+    try:
+        services = load_catalogue(catalogue)
+    except (OSError, ValueError) as error:
+        raise InputError(f"{catalogue}: cannot use the service catalogue ({error})") from error
+    ward_codes = set(load_wards(wards)[WARD_CODE].astype(str))
+    return load_records(records, wards=ward_codes, catalogue=services, as_of=as_of, mapping=mapping)
