@@ -120,6 +120,8 @@ class LocalForecaster(Forecaster):
     Subclasses implement `_fit_series(values, freq) -> state` and
     `_predict_series(state, h, freq) -> np.ndarray`; both must be picklable so that
     a process executor can run them. The executor is a hyperparameter (None: serial).
+    A subclass that falls back to a simpler model on some series says why through
+    `_fallback_reason(state)`; `fallbacks_` maps those series to the reason.
     """
 
     def fit(self, y: pd.DataFrame) -> Self:
@@ -131,6 +133,8 @@ class LocalForecaster(Forecaster):
         values = series_values(y)
         states = _executor_or_serial(self.executor).map(self._fit_one, list(values.values()))
         self.states_ = dict(zip(values, states, strict=True))
+        reasons = {uid: self._fallback_reason(state) for uid, state in self.states_.items()}
+        self.fallbacks_ = {uid: reason for uid, reason in reasons.items() if reason is not None}
         return self
 
     def predict(self, h: int) -> pd.DataFrame:
@@ -146,6 +150,9 @@ class LocalForecaster(Forecaster):
 
     def _validate_params(self) -> None:
         """Raise InputError for invalid hyperparameters (override where there are any)."""
+
+    def _fallback_reason(self, state: Any) -> str | None:  # noqa: ARG002
+        return None
 
     def _fit_series(self, values: np.ndarray, freq: str) -> Any:
         raise NotImplementedError
