@@ -159,15 +159,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     table = pd.read_parquet(path)
-    strings = pd.DataFrame(
-        {str(name): _as_strings(table[name]) for name in table.columns}, index=pd.RangeIndex(len(table))
-    )
-    strings.attrs = dict(table.attrs)
+    return frame_as_strings(table).reset_index(drop=True)
+
+
+def frame_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column of `frame` as strings (see `column_as_strings`), keeping its index and attrs."""
+    strings = pd.DataFrame({str(name): column_as_strings(frame[name]) for name in frame.columns})
+    strings.attrs = dict(frame.attrs)
     return strings
 
 
-def _as_strings(values: pd.Series) -> pd.Series:
-    """One column as strings: dates as YYYY-MM-DD, missing values as ''."""
+def column_as_strings(values: pd.Series) -> pd.Series:
+    """One column as strings: dates as YYYY-MM-DD, numbers as Python writes them, missing as ''."""
     missing = values.isna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(values):
         text = _datetimes_as_strings(values)
