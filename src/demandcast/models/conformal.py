@@ -1,0 +1,116 @@
+"""Split-conformal prediction intervals from backtest residuals, per horizon step and scaled per series.
+
+For each series the scale is its model's mean absolute backtest error, so a large ward gets
+wider intervals than a small one. Scaled signed residuals (actual - forecast) / scale are pooled
+over series and cutoffs for each horizon step; their lower and upper quantiles (with the
+finite-sample correction) give the interval around a new forecast: mean + q x scale.
+Intervals never narrow as the horizon grows, and are clipped at a lower bound (0 for counts and costs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import ACTUAL, HORIZON_STEP, MEAN, MONTH, SERIES_ID
+from demandcast.errors import InputError
+
+
+def interval_columns(level: int) -> tuple[str, str]:
+    """The (lower, upper) column names of a level, e.g. ("lo_80", "hi_80")."""
+    return f"lo_{level}", f"hi_{level}"
+
+
+class ConformalIntervals:
+    """Calibrates interval quantiles on a backtest and adds interval columns to forecasts.
+
+    Args:
+        levels: nominal coverages in percent.
+        keys: the columns that identify a series, in both the backtest and the forecasts.
+        lower_bound: intervals are clipped below at this value; None leaves them unclipped.
+    """
+
+    def __init__(
+        self,
+        levels: Sequence[int] = (80, 95),
+        keys: Sequence[str] = (SERIES_ID,),
+        lower_bound: float | None = 0.0,
+    ):
+        self.levels = levels
+        self.keys = keys
+        self.lower_bound = lower_bound
+
+    def fit(self, backtest: pd.DataFrame, model_column: str) -> Self:
+        """Learn per-series scales and per-step quantiles from a backtest.
+
+        Args:
+            backtest: the keys, horizon_step, actual and `model_column` (rolling_origin_backtest's output).
+            model_column: the forecast column whose residuals calibrate the intervals.
+        """
+        if any(not 0 < level < 100 for level in self.levels):
+            raise InputError(f"levels must lie strictly between 0 and 100, got {list(self.levels)}")
+        scored = backtest.dropna(subset=[ACTUAL, model_column])
+        if scored.empty:
+            raise InputError(f"backtest has no rows with both {ACTUAL!r} and {model_column!r}")
+        residual = scored[ACTUAL] - scored[model_column]
+        keys = list(self.keys)
+        self.scales_ = residual.abs().groupby([scored[k] for k in keys]).mean().rename("scale")
+        self.relative_scale_ = float(residual.abs().sum() / max(scored[ACTUAL].abs().sum(), 1e-12))
+        scale = scored[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
+        scores = pd.Series(np.divide(residual.to_numpy(), scale, out=np.zeros(len(scale)), where=scale > 0))
+        self.quantiles_ = self._step_quantiles(scores, scored[HORIZON_STEP].to_numpy())
+        return self
+
+    def apply(self, forecasts: pd.DataFrame) -> pd.DataFrame:
+        """A copy of `forecasts` (the keys, month, mean) with lo_/hi_ columns for each level.
+
+        The horizon step is the forecasts' horizon_step column if present, else each series'
+        month rank. Steps beyond the calibrated ones use the last step's quantiles; series absent
+        from the backtest are scaled by the pooled relative error times their mean forecast.
+        """
+        if not hasattr(self, "quantiles_"):
+            raise InputError("ConformalIntervals is not fitted; call fit first")
+        keys = list(self.keys)
+        out = forecasts.copy()
+        steps = out[HORIZON_STEP] if HORIZON_STEP in out else out.groupby(keys)[MONTH].rank(method="dense")
+        steps = np.minimum(steps.to_numpy(dtype=int), self.quantiles_.index.max())
+        quantiles = self.quantiles_.reindex(steps).to_numpy()
+        scale = self._series_scale(out)
+        for i, level in enumerate(self.levels):
+            lo, hi = out[MEAN] + quantiles[:, 2 * i] * scale, out[MEAN] + quantiles[:, 2 * i + 1] * scale
+            if self.lower_bound is not None:
+                lo, hi = lo.clip(lower=self.lower_bound), hi.clip(lower=self.lower_bound)
+            out[interval_columns(level)[0]], out[interval_columns(level)[1]] = lo, hi
+        return out
+
+    def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
+        """Per step, the lower and upper score quantile of each level; widening with the step."""
+        columns = {}
+        by_step = scores.groupby(steps)
+        for level in self.levels:
+            alpha = 1 - level / 100
+            lo_name, hi_name = interval_columns(level)
+            columns[lo_name] = by_step.apply(
+                lambda s, a=alpha: _conformal_quantile(s.to_numpy(), a / 2, lower=True)
+            )
+            columns[hi_name] = by_step.apply(lambda s, a=alpha: _conformal_quantile(s.to_numpy(), 1 - a / 2))
+            columns[lo_name] = np.minimum.accumulate(columns[lo_name].to_numpy())
+            columns[hi_name] = np.maximum.accumulate(columns[hi_name].to_numpy())
+        return pd.DataFrame(columns, index=pd.Index(sorted(set(steps)), name=HORIZON_STEP))
+
+    def _series_scale(self, forecasts: pd.DataFrame) -> np.ndarray:
+        keys = list(self.keys)
+        known = forecasts[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
+        level = forecasts.groupby(keys)[MEAN].transform(lambda m: m.abs().mean()).to_numpy()
+        return np.where(np.isnan(known), self.relative_scale_ * level, known)
+
+
+def _conformal_quantile(scores: np.ndarray, q: float, *, lower: bool = False) -> float:
+    """The finite-sample conformal quantile: the ceil((n + 1) q)-th smallest (floor for the lower tail)."""
+    ordered = np.sort(scores)
+    n = len(ordered)
+    rank = np.floor((n + 1) * q) if lower else np.ceil((n + 1) * q)
+    return float(ordered[int(np.clip(rank, 1, n)) - 1])
