@@ -209,3 +209,24 @@ def tags(hierarchy: Hierarchy) -> dict[str, np.ndarray]:
     """hierarchicalforecast's `tags`: level name -> the ids of that level's nodes."""
     nodes = hierarchy.nodes()
     return {level: nodes.loc[nodes["level"] == level, SERIES_ID].to_numpy() for level in hierarchy.levels}
+
+
+def level_series(bottom: pd.DataFrame, hierarchy: Hierarchy) -> dict[str, pd.DataFrame]:
+    """Each level's series in the estimator contract, for one measure.
+
+    Args:
+        bottom: the hpanel of one measure (area, client_group, service, month, measure, value).
+
+    Returns:
+        level -> frame with columns unique_id, month, value, area, client_group, service, measure,
+        sorted by (unique_id, month); the bottom level first.
+    """
+    summed = aggregate(bottom, hierarchy)
+    summed[SERIES_ID] = node_ids(summed)
+    columns = [SERIES_ID, MONTH, VALUE, AREA, CLIENT_GROUP, SERVICE, MEASURE]
+    return {
+        level: summed.loc[summed["level"] == level, columns].sort_values(
+            [SERIES_ID, MONTH], ignore_index=True
+        )
+        for level in hierarchy.levels
+    }

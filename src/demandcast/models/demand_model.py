@@ -1,0 +1,103 @@
+"""The fitted inference path: base models per level -> reconciliation -> non-negativity -> intervals.
+
+A DemandModel is what training hands back and what tracking logs: `forecast(h)` reproduces the
+training run's forecasts exactly, and `forecast(h, panel=...)` refits the chosen models on a newer
+panel (same choices, reconciliation method and interval calibration) before forecasting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from demandcast.columns import (
+    AREA,
+    AREA_LEVEL,
+    CLIENT_GROUP,
+    FORECAST_COLUMNS,
+    HORIZON_STEP,
+    INTERVAL_COLUMNS,
+    MEAN,
+    MEASURE,
+    MONTH,
+    SERIES_ID,
+    SERVICE,
+)
+from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, level_series, summing_matrix, tags
+from demandcast.models.reconcile import reconcile
+
+
+@dataclass
+class MeasureModel:
+    """Everything fitted for one measure.
+
+    Attributes:
+        chosen: level -> chosen model name.
+        models: level -> the chosen forecaster, fitted on the whole history.
+        method: the reconciliation method used.
+        residuals: columns unique_id, month, actual, mean (for MinT's covariance).
+        intervals: level -> fitted conformal intervals (apply(forecasts) adds the interval columns).
+    """
+
+    chosen: dict[str, str]
+    models: dict[str, Any]
+    method: str
+    residuals: pd.DataFrame
+    intervals: dict[str, Any]
+
+
+@dataclass
+class DemandModel:
+    """A picklable, fitted forecaster of every node of the hierarchy for every measure."""
+
+    hierarchy: Hierarchy
+    measures: dict[str, MeasureModel]
+    horizon: int
+    nodes: pd.DataFrame = field(repr=False)
+
+    def forecast(self, h: int | None = None, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Coherent forecasts of every node, `h` periods ahead (the training horizon when None).
+
+        Args:
+            h: periods ahead (1..36).
+            panel: a newer hpanel (area, client_group, service, month, measure, value) to refit the
+                chosen models on; None forecasts from the fitted models.
+
+        Returns:
+            Columns FORECAST_COLUMNS, sorted by measure, area_level, area, client_group, service, month.
+        """
+        from demandcast.data.panel_input import check_horizon
+
+        h = self.horizon if h is None else h
+        check_horizon(h)
+        model = self if panel is None else self.refit(panel)
+        frames = [model._measure_forecast(measure, fit, h) for measure, fit in model.measures.items()]
+        out = pd.concat(frames, ignore_index=True)[list(FORECAST_COLUMNS)]
+        return out.sort_values([MEASURE, AREA_LEVEL, AREA, CLIENT_GROUP, SERVICE, MONTH], ignore_index=True)
+
+    def refit(self, panel: pd.DataFrame) -> DemandModel:
+        """A copy whose chosen models are refitted on `panel` (an hpanel with the same nodes)."""
+        measures = {}
+        for measure, fit in self.measures.items():
+            by_level = level_series(panel[panel[MEASURE] == measure], self.hierarchy)
+            models = {level: clone(fit.models[level]).fit(by_level[level]) for level in fit.models}
+            measures[measure] = MeasureModel(fit.chosen, models, fit.method, fit.residuals, fit.intervals)
+        return DemandModel(self.hierarchy, measures, self.horizon, self.nodes)
+
+    def _measure_forecast(self, measure: str, fit: MeasureModel, h: int) -> pd.DataFrame:
+        base = pd.concat([fit.models[level].predict(h) for level in fit.models], ignore_index=True)
+        base = base[[SERIES_ID, MONTH, MEAN]]
+        coherent = reconcile(
+            base, summing_matrix(self.hierarchy), tags(self.hierarchy), (fit.method,), fit.residuals
+        )[fit.method]
+        months = np.sort(coherent[MONTH].unique())
+        coherent[HORIZON_STEP] = np.searchsorted(months, coherent[MONTH].to_numpy()) + 1
+        keyed = coherent.merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
+        frames = [fit.intervals[level].apply(group) for level, group in keyed.groupby("level", sort=False)]
+        out = pd.concat(frames, ignore_index=True).assign(**{MEASURE: measure})
+        out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)
+        return out

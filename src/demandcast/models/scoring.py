@@ -1,0 +1,84 @@
+"""Backtest scores per level (MASE, WAPE, bias) and the reconciliation decision they support."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import ACTUAL, CUTOFF, MONTH, SERIES_ID, VALUE
+from demandcast.models.base import seasonal_period
+from demandcast.models.selection import CHOSEN, relative_skill
+
+
+def mase_scales(history: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Each series' in-sample seasonal-naive MAE up to every month (the MASE denominator).
+
+    Args:
+        history: columns unique_id, month, value.
+
+    Returns:
+        Columns unique_id, cutoff, scale.
+    """
+    wide = history.pivot(index=MONTH, columns=SERIES_ID, values=VALUE)
+    errors = (wide - wide.shift(seasonal_period(freq))).abs()
+    scales = errors.expanding().mean()
+    stacked = scales.stack(future_stack=True).rename("scale").reset_index()
+    return stacked.rename(columns={MONTH: CUTOFF})
+
+
+def level_scores(
+    backtest: pd.DataFrame, history: pd.DataFrame, columns: list[str], freq: str
+) -> pd.DataFrame:
+    """MASE, WAPE and bias of each forecast column over one level's backtest.
+
+    MASE is the mean over series and origins of MAE / in-sample seasonal-naive MAE up to the origin
+    (series with a zero scale are left out); WAPE = sum|error| / sum|actual|; bias =
+    sum(forecast - actual) / sum(actual).
+
+    Args:
+        backtest: columns unique_id, cutoff, month, actual and the forecast `columns`.
+        history: the level's series (unique_id, month, value).
+
+    Returns:
+        One row per column (index) with columns mase, wape, bias.
+    """
+    scaled = backtest.merge(mase_scales(history, freq), on=[SERIES_ID, CUTOFF], how="left")
+    total = scaled[ACTUAL].abs().sum()
+    rows = {}
+    for column in columns:
+        error = scaled[column] - scaled[ACTUAL]
+        mae = error.abs().groupby([scaled[SERIES_ID], scaled[CUTOFF]]).mean()
+        scale = scaled.groupby([SERIES_ID, CUTOFF])["scale"].first()
+        ratio = (mae / scale.where(scale > 0)).dropna()
+        rows[column] = {
+            "mase": float(ratio.mean()) if len(ratio) else float("nan"),
+            "wape": float(error.abs().sum() / total) if total > 0 else float("nan"),
+            "bias": float(error.sum() / scaled[ACTUAL].sum()) if scaled[ACTUAL].sum() != 0 else float("nan"),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def method_decision(scores: dict[str, pd.DataFrame], methods: tuple[str, ...]) -> tuple[str, dict]:
+    """The reconciliation method to keep, and why.
+
+    A method qualifies when its MASE is no worse than the base (chosen) forecasts' at every level;
+    among those the lowest mean ratio wins. When none qualifies, the smallest worst-level ratio wins.
+
+    Args:
+        scores: level -> level_scores frame holding rows `chosen` and `reconciled_<method>`.
+    """
+    ratios = {
+        method: {
+            level: relative_skill(frame.loc[f"reconciled_{method}", "mase"], frame.loc[CHOSEN, "mase"])
+            for level, frame in scores.items()
+        }
+        for method in methods
+    }
+    qualified = [m for m in methods if all(r <= 1.0 + 1e-9 for r in ratios[m].values())]
+    if qualified:
+        method = min(qualified, key=lambda m: np.mean(list(ratios[m].values())))
+        reason = f"{method}: no worse than the base forecasts at every level, best mean MASE ratio"
+    else:
+        method = min(methods, key=lambda m: max(ratios[m].values()))
+        reason = f"{method}: no method was no-worse at every level; smallest worst-level MASE ratio"
+    return method, {"method": method, "reason": reason, "mase_ratio_to_base": ratios}

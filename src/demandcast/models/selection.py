@@ -1,0 +1,99 @@
+"""Which models run at which level, and the backtest choice between them.
+
+Local models cost a fit per series per origin, so they run where a level has few series; the global
+gradient-boosting model runs where a level has many. Baselines run everywhere: they are the bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import ACTUAL, CUTOFF, SERIES_ID
+
+SEASONAL_NAIVE, MEAN_OF_LAST_YEAR = "seasonal_naive", "mean_of_last_year"
+ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
+CHOSEN = "chosen"
+
+
+def candidate_names(n_series: int, *, local_max_series: int, prophet_max_series: int) -> list[str]:
+    """Model names to try at a level with `n_series` series (baselines first)."""
+    names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR]
+    if n_series <= local_max_series:
+        names.append(ETS)
+    if n_series <= prophet_max_series:
+        names += [SARIMAX, PROPHET]
+    if n_series > local_max_series:
+        names.append(GLOBAL_GBM)
+    return names
+
+
+def build_models(
+    names: list[str], *, seed: int, executor: Any = None, gbm_options: dict | None = None
+) -> dict:
+    """Unfitted forecasters by name (imports are deferred: each model family is optional)."""
+    factories: dict[str, Callable[[], Any]] = {
+        SEASONAL_NAIVE: lambda: _baselines().SeasonalNaive(executor=executor),
+        MEAN_OF_LAST_YEAR: lambda: _baselines().MeanOfLastYear(executor=executor),
+        ETS: lambda: _statistical().ETSForecaster(executor=executor),
+        SARIMAX: lambda: _statistical().SARIMAXForecaster(executor=executor),
+        PROPHET: lambda: _prophet().ProphetForecaster(executor=executor),
+        GLOBAL_GBM: lambda: _global_gbm().GlobalGBMForecaster(random_state=seed, **(gbm_options or {})),
+    }
+    return {name: factories[name]() for name in names}
+
+
+def choose(scores: pd.DataFrame, candidates: list[str]) -> str:
+    """The candidate with the lowest mean MASE (ties: the earlier, simpler one).
+
+    Args:
+        scores: one row per model name (index) with a `mase` column.
+    """
+    mase = scores.loc[candidates, "mase"].astype(float)
+    return str(mase.idxmin()) if mase.notna().any() else candidates[0]
+
+
+def latest_per_month(backtest: pd.DataFrame) -> pd.DataFrame:
+    """For each series and month, the backtest row from the latest origin (the shortest horizon)."""
+    ordered = backtest.sort_values([SERIES_ID, "month", CUTOFF])
+    return ordered.drop_duplicates([SERIES_ID, "month"], keep="last").reset_index(drop=True)
+
+
+def relative_skill(reconciled: float, base: float) -> float:
+    """reconciled / base MASE (1.0 when both are zero; infinity when only base is zero)."""
+    if base == 0:
+        return 1.0 if reconciled == 0 else np.inf
+    return reconciled / base
+
+
+def residual_frame(backtest: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Columns unique_id, month, actual, mean: the latest backtest forecast of each series and month."""
+    latest = latest_per_month(backtest)
+    return latest[[SERIES_ID, "month", ACTUAL]].assign(mean=latest[column].to_numpy())
+
+
+def _baselines() -> Any:
+    from demandcast.models import baselines
+
+    return baselines
+
+
+def _statistical() -> Any:
+    from demandcast.models import statistical
+
+    return statistical
+
+
+def _prophet() -> Any:
+    from demandcast.models import prophet_model
+
+    return prophet_model
+
+
+def _global_gbm() -> Any:
+    from demandcast.models import global_gbm
+
+    return global_gbm
