@@ -17,6 +17,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from threadpoolctl import threadpool_limits
 
 from demandcast.columns import MEAN, MONTH, SERIES_ID, VALUE
 from demandcast.errors import InputError
@@ -146,7 +147,9 @@ class LocalForecaster(Forecaster):
         return forecast_frame(means, future_months(self.last_month_, h, self.freq_))
 
     def _fit_one(self, values: np.ndarray) -> Any:
-        return self._fit_series(values, self.freq_)
+        # Multithreaded BLAS on tiny per-series problems is many times slower than one thread.
+        with threadpool_limits(limits=1):
+            return self._fit_series(values, self.freq_)
 
     def _validate_params(self) -> None:
         """Raise InputError for invalid hyperparameters (override where there are any)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from demandcast.errors import InputError
@@ -26,10 +28,7 @@ class SeasonalNaive(LocalForecaster):
         _check_season_length(self.season_length)
 
     def _fit_series(self, values: np.ndarray, freq: str) -> np.ndarray:
-        season_length = self.season_length or seasonal_period(freq)
-        if len(values) < season_length:
-            return np.full(season_length, values[-1])
-        return values[-season_length:].copy()
+        return last_season(values, self.season_length or seasonal_period(freq))
 
     def _predict_series(self, state: np.ndarray, h: int, freq: str) -> np.ndarray:  # noqa: ARG002
         return np.resize(state, h)
@@ -55,6 +54,25 @@ class MeanOfLastYear(LocalForecaster):
 
     def _predict_series(self, state: float, h: int, freq: str) -> np.ndarray:  # noqa: ARG002
         return np.full(h, state)
+
+
+@dataclass(frozen=True)
+class BaselineFallback:
+    """The fitted state of a model that fell back to seasonal naive on one series, and why."""
+
+    reason: str
+    season: np.ndarray
+
+    def forecast(self, h: int) -> np.ndarray:
+        """The next `h` values: the last season repeated."""
+        return np.resize(self.season, h)
+
+
+def last_season(values: np.ndarray, season_length: int) -> np.ndarray:
+    """The last `season_length` values; a series shorter than that repeats its last value."""
+    if len(values) < season_length:
+        return np.full(season_length, float(values[-1]))
+    return np.asarray(values[-season_length:], dtype=float).copy()
 
 
 def _check_season_length(season_length: int | None) -> None:

@@ -1,0 +1,160 @@
+"""Local statistical forecasters from statsmodels: damped-trend ETS and seasonal ARIMA.
+
+Each series is fitted on a plain array (no date index, so statsmodels never guesses a
+frequency); the seasonal period comes from the data's frequency. Series that are constant
+(including all zeros), too short for the model, or whose fit fails fall back to seasonal naive,
+and the reason is recorded in `fallbacks_`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, EstimationWarning
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+from demandcast.errors import InputError
+from demandcast.models.base import LocalForecaster, seasonal_period
+from demandcast.models.baselines import BaselineFallback, last_season
+
+
+@dataclass(frozen=True)
+class EtsState:
+    """The final components of a fitted additive damped-trend Holt-Winters model."""
+
+    level: float
+    trend: float
+    damping: float
+    season: np.ndarray
+
+    def forecast(self, h: int) -> np.ndarray:
+        """level + (phi + ... + phi^k) trend + the season k steps on, for k = 1..h."""
+        k = np.arange(1, h + 1)
+        season = self.season[(k - 1) % len(self.season)] if len(self.season) else 0.0
+        return self.level + np.cumsum(self.damping**k) * self.trend + season
+
+
+@dataclass(frozen=True)
+class SarimaxState:
+    """The data and estimated parameters of a SARIMAX fit; the forecast re-runs the Kalman filter."""
+
+    values: np.ndarray
+    params: np.ndarray
+
+
+class ETSForecaster(LocalForecaster):
+    """Additive damped-trend exponential smoothing with additive yearly seasonality, per series.
+
+    Args:
+        seasonal: whether to model yearly seasonality (needs two full years; shorter series drop it).
+        min_periods: series shorter than this fall back to seasonal naive.
+        executor: where per-series fits run (None: in this process).
+    """
+
+    def __init__(self, seasonal: bool = True, min_periods: int = 12, executor=None):
+        self.seasonal = seasonal
+        self.min_periods = min_periods
+        self.executor = executor
+
+    def _validate_params(self) -> None:
+        if self.min_periods < 4:
+            raise InputError(f"min_periods must be at least 4, got {self.min_periods}")
+
+    def _fit_series(self, values: np.ndarray, freq: str) -> EtsState | BaselineFallback:
+        m = seasonal_period(freq)
+        reason = _fallback_reason(values, self.min_periods)
+        if reason:
+            return BaselineFallback(reason, last_season(values, m))
+        seasonal = self.seasonal and len(values) >= 2 * m
+        model = ExponentialSmoothing(
+            values,
+            trend="add",
+            damped_trend=True,
+            seasonal="add" if seasonal else None,
+            seasonal_periods=m if seasonal else None,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted = model.fit()
+        season = fitted.season[-m:] if seasonal else np.array([])
+        state = EtsState(fitted.level[-1], fitted.trend[-1], fitted.params["damping_trend"], season)
+        return (
+            state
+            if np.isfinite(state.forecast(1)).all()
+            else BaselineFallback("fit failed", last_season(values, m))
+        )
+
+    def _predict_series(self, state: EtsState | BaselineFallback, h: int, freq: str) -> np.ndarray:  # noqa: ARG002
+        return state.forecast(h)
+
+    def _fallback_reason(self, state: EtsState | BaselineFallback) -> str | None:
+        return state.reason if isinstance(state, BaselineFallback) else None
+
+
+class SARIMAXForecaster(LocalForecaster):
+    """Seasonal ARIMA per series (default (1,0,0)(0,1,1) with a constant: a drifting seasonal random walk).
+
+    Args:
+        order: the (p, d, q) order.
+        seasonal_order: the seasonal (P, D, Q); the period comes from the data.
+        trend: statsmodels' trend argument ("c", "t", "ct" or "n").
+        min_periods: series shorter than this fall back to seasonal naive (default: 2 years + 6).
+        executor: where per-series fits run (None: in this process).
+    """
+
+    def __init__(
+        self,
+        order: tuple[int, int, int] = (1, 0, 0),
+        seasonal_order: tuple[int, int, int] = (0, 1, 1),
+        trend: str = "c",
+        min_periods: int = 30,
+        executor=None,
+    ):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.trend = trend
+        self.min_periods = min_periods
+        self.executor = executor
+
+    def _validate_params(self) -> None:
+        if len(self.order) != 3 or len(self.seasonal_order) != 3:
+            raise InputError(
+                f"order and seasonal_order need 3 terms, got {self.order}, {self.seasonal_order}"
+            )
+
+    def _fit_series(self, values: np.ndarray, freq: str) -> SarimaxState | BaselineFallback:
+        reason = _fallback_reason(values, self.min_periods)
+        if reason:
+            return BaselineFallback(reason, last_season(values, seasonal_period(freq)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (ConvergenceWarning, EstimationWarning, UserWarning))
+            try:
+                params = self._model(values, freq).fit(disp=False).params
+            except (np.linalg.LinAlgError, ValueError):
+                params = np.array([np.nan])
+        if not np.isfinite(params).all():
+            return BaselineFallback("fit failed", last_season(values, seasonal_period(freq)))
+        return SarimaxState(values.copy(), params)
+
+    def _predict_series(self, state: SarimaxState | BaselineFallback, h: int, freq: str) -> np.ndarray:
+        if isinstance(state, BaselineFallback):
+            return state.forecast(h)
+        return np.asarray(self._model(state.values, freq).filter(state.params).forecast(h))
+
+    def _fallback_reason(self, state: SarimaxState | BaselineFallback) -> str | None:
+        return state.reason if isinstance(state, BaselineFallback) else None
+
+    def _model(self, values: np.ndarray, freq: str) -> SARIMAX:
+        seasonal_order = (*self.seasonal_order, seasonal_period(freq))
+        return SARIMAX(values, order=self.order, seasonal_order=seasonal_order, trend=self.trend)
+
+
+def _fallback_reason(values: np.ndarray, min_periods: int) -> str | None:
+    if len(values) < min_periods:
+        return f"short: {len(values)} < {min_periods} periods"
+    if np.ptp(values) == 0:
+        return "constant"
+    return None
