@@ -23,10 +23,9 @@ NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nat"})
 EARLIEST_YEAR = 1900
 DATE_DTYPE = "datetime64[us]"
 
-_ISO_DATE = (
-    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-)
-_UK_DATE = r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})$"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DATE = rf"^(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}|(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}))$"
+"""ISO year-month-day (optional time) or UK day/month/year: capture groups 0-2 and 3-5."""
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -75,8 +74,10 @@ def parse_dates(values: pd.Series) -> ParsedDates:
     """Parse ISO or UK dates, one value at a time in effect, vectorised."""
     text = cleaned(values)
     is_blank = (text == "").to_numpy()
-    parts = text.str.extract(_ISO_DATE).combine_first(text.str.extract(_UK_DATE))
-    year, month, day = (pd.to_numeric(parts[name]).to_numpy(dtype=float) for name in ("year", "month", "day"))
+    parts = text.str.extract(_DATE)
+    groups = [pd.to_numeric(parts[i]).to_numpy(dtype=float) for i in range(6)]
+    iso = ~np.isnan(groups[0])
+    year, month, day = (np.where(iso, groups[i], groups[j]) for i, j in ((0, 5), (1, 4), (2, 3)))
     matched = ~np.isnan(year)
     on_calendar = matched & _on_calendar(year, month, day) & (year >= EARLIEST_YEAR)
     dates = np.full(len(text), np.datetime64("NaT"), dtype=DATE_DTYPE)
