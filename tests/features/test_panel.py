@@ -67,6 +67,19 @@ def test_panel_counts_person_once_in_caseload_but_each_overlapping_package_in_st
     assert cell(panel, "2024-03-01") == {CASELOAD: 1.0, STARTS: 2.0, COST: 16 * 10.0 + 22 * 2.0}
 
 
+def test_panel_counts_person_once_across_nested_and_separate_packages_in_one_cell():
+    frame = records(
+        ("p1", WARDS[0], "2024-01-20", "2024-03-10", 7),
+        ("p1", WARDS[0], "2024-02-01", "2024-02-15", 7),  # nested in the first
+        ("p1", WARDS[0], "2024-05-31", "2024-06-01", 7),  # after a gap in April
+        ("p2", WARDS[0], "2024-03-01", None, 7),
+    )
+    panel = build(frame, start="2024-01", as_of="2024-06-30")
+    months = ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"]
+    assert [cell(panel, m)[CASELOAD] for m in months] == [1.0, 1.0, 2.0, 1.0, 2.0, 2.0]
+    assert [cell(panel, m)[STARTS] for m in months] == [1.0, 1.0, 1.0, 0.0, 1.0, 0.0]
+
+
 def test_panel_counts_package_ending_on_the_first_in_that_month_for_one_day():
     frame = records(("p1", WARDS[0], "2024-01-10", "2024-02-01", 70))
     panel = build(frame, start="2024-01", as_of="2024-03-31")

@@ -76,10 +76,18 @@ def oracle_panel(records: pd.DataFrame, wards: list[str], first: str, last: str)
 
 
 def generated_records(seed: int, n_records: int, wards: list[str]) -> pd.DataFrame:
-    """Seeded records with overlaps, open ends, leap years, repeats of a person and ends on the 1st."""
+    """Seeded records with overlaps, open ends, leap years, repeats of a person and ends on the 1st.
+
+    Most people keep their ward and service, so one person often has several (overlapping or nested)
+    packages in one cell; some move ward or change service.
+    """
     rng = np.random.default_rng(seed)
     pairs = CATALOGUE.pairs()
-    pair = rng.integers(len(pairs), size=n_records)
+    person = rng.integers(0, n_records // 3, size=n_records)
+    moved = rng.random(n_records) < 0.1
+    ward = np.where(moved, rng.integers(len(wards), size=n_records), person % len(wards))
+    switched = rng.random(n_records) < 0.3
+    pair = np.where(switched, rng.integers(len(pairs), size=n_records), person % len(pairs))
     start = pd.Timestamp("2018-06-01") + pd.to_timedelta(rng.integers(0, 7 * 365, size=n_records), unit="D")
     duration_days = np.rint(rng.lognormal(np.log(120), 1.2, size=n_records)).astype(int)
     end = start + pd.to_timedelta(duration_days, unit="D")
@@ -88,8 +96,8 @@ def generated_records(seed: int, n_records: int, wards: list[str]) -> pd.DataFra
     end = end.where(~on_the_first, end.to_period("M").to_timestamp() + pd.offsets.MonthBegin(1))
     return pd.DataFrame(
         {
-            PERSON_ID: [f"p{i}" for i in rng.integers(0, n_records // 3, size=n_records)],
-            WARD_CODE: rng.choice(wards, size=n_records),
+            PERSON_ID: [f"p{i}" for i in person],
+            WARD_CODE: np.asarray(wards, dtype=object)[ward],
             CLIENT_GROUP: [pairs[i][0] for i in pair],
             SERVICE: [pairs[i][1] for i in pair],
             START_DATE: start,
@@ -123,6 +131,7 @@ def test_generated_records_hold_the_cases_the_oracle_must_agree_on():
     records = generated_records(1, n_records=3000, wards=["E05000001"])
     assert records[END_DATE].isna().mean() > 0.1
     assert records[PERSON_ID].duplicated().mean() > 0.5
+    assert records.duplicated([PERSON_ID, WARD_CODE, CLIENT_GROUP, SERVICE]).mean() > 0.3
     assert (records[END_DATE].dt.day == 1).sum() > 50
     assert (records[START_DATE] < "2019-01-01").any()
     february_29 = pd.Timestamp("2020-02-29")

@@ -53,12 +53,22 @@ def active_months(spans: RecordSpans, n_months: int) -> ActiveMonths:
     return ActiveMonths(record=record, month=first[record] + step_within_record)
 
 
-def caseload(spans: RecordSpans, active: ActiveMonths, n_cells: int, n_months: int) -> np.ndarray:
-    """Distinct persons with a record active in each (cell, month)."""
-    cell_month = spans.cell[active.record] * n_months + active.month
+def caseload(spans: RecordSpans, n_cells: int, n_months: int) -> np.ndarray:
+    """Distinct persons with a record active in each (cell, month).
+
+    Each person's records in a cell are merged into disjoint runs of months first (sorting records,
+    not record-months), so a person is counted once however many packages overlap.
+    """
+    first = np.maximum(spans.start_month, 0)
+    last = np.minimum(spans.end_month, n_months - 1)
     n_persons = int(spans.person.max()) + 1 if len(spans.person) else 1
-    person_cell_month = np.unique(cell_month * n_persons + spans.person[active.record])
-    return _totals(person_cell_month // n_persons, n_cells * n_months)
+    person_in_cell = spans.cell * n_persons + spans.person
+    order = np.lexsort((first, person_in_cell))
+    person_in_cell, first, last = person_in_cell[order], first[order], last[order]
+    from_month = np.maximum(first, _end_of_earlier_runs(person_in_cell, last, n_months) + 1)
+    counted = from_month <= last
+    cell = person_in_cell[counted] // n_persons
+    return _run_counts(cell, from_month[counted], last[counted], n_cells, n_months)
 
 
 def starts(spans: RecordSpans, n_cells: int, n_months: int) -> np.ndarray:
@@ -87,6 +97,29 @@ def cost(
     cell_month = spans.cell[active.record] * n_months + active.month
     weights = spans.weekly_cost[active.record] * days_inside / 7.0
     return _totals(cell_month, n_cells * n_months, weights=weights)
+
+
+def _end_of_earlier_runs(group: np.ndarray, last: np.ndarray, n_months: int) -> np.ndarray:
+    """For records sorted by group then first month: the latest last month of earlier records in the
+    same group, or -1 for a group's first record."""
+    new_group = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
+    # Lifting each group above the ones before lets one running maximum serve every group.
+    lift = (np.cumsum(new_group) - 1) * (n_months + 1)
+    running_last = np.maximum.accumulate(last + lift) - lift if len(group) else last
+    earlier = np.r_[-1, running_last[:-1]] if len(group) else last
+    return np.where(new_group, -1, earlier)
+
+
+def _run_counts(
+    cell: np.ndarray, from_month: np.ndarray, to_month: np.ndarray, n_cells: int, n_months: int
+) -> np.ndarray:
+    """How many runs [from_month, to_month] cover each (cell, month), from a difference array."""
+    width = n_months + 1
+    size = n_cells * width
+    opened = np.bincount(cell * width + from_month, minlength=size)
+    closed = np.bincount(cell * width + to_month + 1, minlength=size)
+    covering = np.cumsum((opened - closed).reshape(n_cells, width), axis=1)[:, :n_months]
+    return covering.reshape(-1).astype(np.float64)
 
 
 def _totals(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:

@@ -88,7 +88,7 @@ def monthly_panel(
     n_cells, n_months = len(wards) * len(pairs), len(months)
     active = measures.active_months(spans, n_months)
     values = {
-        CASELOAD: measures.caseload(spans, active, n_cells, n_months),
+        CASELOAD: measures.caseload(spans, n_cells, n_months),
         STARTS: measures.starts(spans, n_cells, n_months),
         COST: measures.cost(spans, active, _month_days(months), n_cells),
     }
