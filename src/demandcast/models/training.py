@@ -62,6 +62,7 @@ class TrainConfig:
         local_max_series: a level runs ETS when it has at most this many series, else the GBM.
         prophet_max_series: a level also runs SARIMAX and Prophet up to this many series.
         methods: reconciliation methods to compare.
+        allowed_models: restrict the candidates to these names (None: all that fit the level).
         covariates, neighbours: passed to the global GBM at the ward level.
     """
 
@@ -73,6 +74,7 @@ class TrainConfig:
     local_max_series: int = 64
     prophet_max_series: int = 8
     methods: tuple[str, ...] = METHODS
+    allowed_models: tuple[str, ...] | None = None
     covariates: pd.DataFrame | None = field(default=None, repr=False)
     neighbours: dict[str, list[str]] | None = field(default=None, repr=False)
 
@@ -183,6 +185,8 @@ def _level_backtest(level, y, config, executor, h, step):
         local_max_series=config.local_max_series,
         prophet_max_series=config.prophet_max_series,
     )
+    if config.allowed_models is not None:
+        names = [n for n in names if n in config.allowed_models] or names[:1]
     models = build_models(names, **_model_options(level, config, executor))
     frame = rolling_origin_backtest(y, models, h=h, n_windows=config.n_windows, step=step)
     return frame.assign(level=level), names

@@ -1,0 +1,143 @@
+"""The training pipeline: coherent, non-negative, deterministic forecasts and a reproducible model."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import (
+    ALL,
+    AREA,
+    AREA_LEVEL,
+    CLIENT_GROUP,
+    FORECAST_COLUMNS,
+    INTERVAL_COLUMNS,
+    MEAN,
+    MEASURE,
+    MONTH,
+    SERVICE,
+    VALUE,
+)
+from demandcast.data.panel_input import read_panel_input
+from demandcast.errors import InputError
+from demandcast.models.hierarchy import build_hierarchy
+from demandcast.models.synthetic import synthetic_areas, synthetic_panel
+from demandcast.models.training import TrainConfig, train
+
+BASELINES = ("seasonal_naive", "mean_of_last_year")
+
+
+def _config(**changes) -> TrainConfig:
+    return TrainConfig(**{"horizon": 3, "n_windows": 3, "allowed_models": BASELINES, **changes})
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return synthetic_panel(n_areas=4, n_months=36, seed=3)
+
+
+@pytest.fixture(scope="module")
+def result(panel):
+    return train(panel, build_hierarchy(panel, synthetic_areas(4)), _config())
+
+
+def _children_sum(forecasts: pd.DataFrame, parent_level: str, child_level: str, keys: list[str]) -> None:
+    parent = forecasts[forecasts["node_level"] == parent_level].set_index(keys + [MONTH])[MEAN]
+    child = forecasts[forecasts["node_level"] == child_level].groupby(keys + [MONTH])[MEAN].sum()
+    np.testing.assert_allclose(child.reindex(parent.index), parent, rtol=1e-6)
+
+
+def _with_node_level(forecasts: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    service_level = np.where(
+        forecasts[SERVICE] != ALL, "service", np.where(forecasts[CLIENT_GROUP] != ALL, "group", "all")
+    )
+    out = forecasts.assign(node_level=forecasts[AREA_LEVEL] + "/" + service_level)
+    district = areas.set_index(AREA)["district"]
+    return out.assign(district=out[AREA].map(district).fillna(out[AREA]), council="c0")
+
+
+def test_forecasts_have_the_contract_columns_and_every_level(result):
+    assert list(result.forecasts.columns) == list(FORECAST_COLUMNS)
+    assert set(result.forecasts[AREA_LEVEL]) == {"ward", "district", "council"}
+    assert len(result.forecasts) == (4 + 2 + 1) * (3 + 2 + 1) * 3
+
+
+def test_every_level_is_coherent_in_both_hierarchies(result):
+    f = _with_node_level(result.forecasts, synthetic_areas(4))
+    for area_level in ("ward", "district", "council"):
+        _children_sum(f, f"{area_level}/group", f"{area_level}/service", [AREA, CLIENT_GROUP])
+        _children_sum(f, f"{area_level}/all", f"{area_level}/group", [AREA])
+    for service_level in ("service", "group", "all"):
+        keys = [CLIENT_GROUP, SERVICE]
+        wards = f[f["node_level"] == f"ward/{service_level}"].assign(**{AREA: lambda d: d["district"]})
+        districts = f[f["node_level"] == f"district/{service_level}"]
+        pd.testing.assert_series_equal(
+            wards.groupby([AREA, *keys, MONTH])[MEAN].sum(),
+            districts.set_index([AREA, *keys, MONTH])[MEAN],
+            check_names=False,
+            rtol=1e-6,
+        )
+
+
+def test_means_and_intervals_are_non_negative_and_ordered(result):
+    f = result.forecasts
+    assert (f[[MEAN, *INTERVAL_COLUMNS]] >= 0).all().all()
+    assert (f["lo_95"] <= f["lo_80"]).all() and (f["hi_80"] <= f["hi_95"]).all()
+
+
+@pytest.mark.slow
+def test_training_is_deterministic(panel, result):
+    again = train(panel, build_hierarchy(panel, synthetic_areas(4)), _config())
+    pd.testing.assert_frame_equal(again.forecasts, result.forecasts)
+    assert again.panel_fingerprint == result.panel_fingerprint
+
+
+def test_pickled_model_reproduces_the_forecasts(result):
+    model = pickle.loads(pickle.dumps(result.model))
+    pd.testing.assert_frame_equal(model.forecast(3), result.forecasts)
+
+
+def test_metrics_report_every_model_chosen_and_reconciled(result):
+    council = result.metrics["caseload"]["council/all"]
+    assert {"seasonal_naive", "mean_of_last_year", "chosen", "reconciled"} <= set(council)
+    assert {"mase", "wape", "bias", "coverage_80", "coverage_95", "width_80", "width_95"} <= set(
+        council["reconciled"]
+    )
+    assert result.decisions["caseload"]["reconciliation"]["method"] in {
+        "bottom_up",
+        "mint_shrink",
+        "wls_struct",
+    }
+    assert {"backtest", "reconciliation", "intervals", "fit"} <= set(result.stage_seconds)
+
+
+def test_backtest_has_at_least_three_origins_and_a_chosen_column(result):
+    assert result.backtest["cutoff"].nunique() >= 3
+    assert {"chosen", "reconciled", MEASURE, AREA_LEVEL}.issubset(result.backtest.columns)
+
+
+def test_horizon_beyond_36_is_refused(panel):
+    with pytest.raises(InputError, match="horizon 37"):
+        train(panel, build_hierarchy(panel), _config(horizon=37))
+
+
+@pytest.mark.slow
+def test_panel_input_without_hierarchy_files_trains_a_flat_hierarchy(tmp_path, panel):
+    file = tmp_path / "panel.csv"
+    panel.drop(columns=[CLIENT_GROUP]).assign(**{MONTH: panel[MONTH].dt.strftime("%Y-%m")}).to_csv(
+        file, index=False
+    )
+    data = read_panel_input(file, horizon=3)
+    out = train(data.hpanel, build_hierarchy(data.hpanel, data.areas), _config()).forecasts
+    assert set(out[AREA_LEVEL]) == {"ward", "council"}
+    assert set(out.loc[out[AREA_LEVEL] == "council", AREA]) == {ALL}
+    assert (out[CLIENT_GROUP] == ALL).all()
+
+
+@pytest.mark.slow
+def test_quarterly_panel_trains(panel):
+    quarterly = panel[panel[MONTH].dt.month.isin([1, 4, 7, 10])].reset_index(drop=True)
+    quarterly = quarterly.assign(**{VALUE: quarterly[VALUE] * 3})
+    out = train(quarterly, build_hierarchy(quarterly), _config(horizon=2)).forecasts
+    assert sorted(out[MONTH].dt.month.unique()) == [1, 4]
