@@ -137,3 +137,17 @@ def test_generated_records_hold_the_cases_the_oracle_must_agree_on():
     february_29 = pd.Timestamp("2020-02-29")
     still_active = records[END_DATE].fillna(february_29) >= february_29
     assert ((records[START_DATE] <= february_29) & still_active).any()
+
+
+@pytest.mark.slow
+def test_panel_matches_duckdb_oracle_on_a_slice_of_the_demo_city():
+    from demandcast.data.demo import generate_demo_city
+
+    demo = generate_demo_city(seed=11)
+    wards = sorted(demo[WARD_CODE].unique())[:6]
+    records = demo[demo[WARD_CODE].isin(wards)].reset_index(drop=True)
+    panel = monthly_panel(records, ward_codes=wards, catalogue=CATALOGUE, as_of="2026-03-31")
+    oracle = oracle_panel(records, wards, first="2020-04-01", last="2026-03-01")
+    assert len(records) > 2000
+    assert len(panel) == len(oracle) == len(wards) * len(CATALOGUE.pairs()) * 72 * 3
+    assert_panel_matches_oracle(panel, oracle)
