@@ -52,7 +52,9 @@ def infer_freq(months: pd.Series | pd.DatetimeIndex) -> str:
         return "MS"
     if steps == {3} and (distinct.day == 1).all():
         return "QS"
-    raise InputError(f"column {MONTH!r}: not regular monthly or quarterly starts (steps {sorted(steps)})")
+    raise InputError(
+        f"column {MONTH!r}: gaps, or not regular monthly or quarterly starts (steps {sorted(steps)})"
+    )
 
 
 def seasonal_period(freq: str) -> int:
