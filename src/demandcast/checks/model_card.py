@@ -189,7 +189,8 @@ def _proxy_table(proxies: pd.DataFrame | None) -> str:
 
 
 def _models(config: Any) -> str:
-    settings = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config or {})
+    is_instance = dataclasses.is_dataclass(config) and not isinstance(config, type)
+    settings = dataclasses.asdict(config) if is_instance else dict(config or {})
     return (
         "### Models and selection\n\n"
         "Candidate models are compared on a rolling-origin backtest (accuracy below); the chosen "

@@ -182,7 +182,8 @@ def _forest_out_of_fold(
 
     Importance on held-out wards, so a feature the forest merely memorised does not rank high.
     """
-    scores, importances = [], []
+    scores: list[float] = []
+    importances: list[np.ndarray] = []
     for train, test in folds.split(features):
         forest = _forest(seed).fit(features.iloc[train], y[train])
         scores.append(r2_score(y[test], forest.predict(features.iloc[test])))
