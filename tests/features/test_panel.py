@@ -144,6 +144,15 @@ def test_panel_has_every_cell_with_zeros_and_the_contract_columns():
     ]
 
 
+def test_panel_of_no_records_is_all_zeros_when_as_of_is_given():
+    frame = records(("p1", WARDS[0], "2024-01-15", None, 7)).iloc[:0]
+    panel = build(frame, start="2024-01", as_of="2024-02-29")
+    assert len(panel) == len(WARDS) * len(CATALOGUE.pairs()) * 2 * len(MEASURES)
+    assert panel[VALUE].eq(0.0).all()
+    with pytest.raises(InputError, match="as_of: the records hold no dates, so as_of must be given"):
+        monthly_panel(frame, ward_codes=WARDS, catalogue=CATALOGUE)
+
+
 def test_panel_does_not_mutate_records():
     frame = records(
         ("p1", WARDS[0], "2024-01-15", None, 7),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from demandcast.errors import InputError
 
 DEFAULT_N_MONTHS = 72
 
-DateLike = str | dt.date | pd.Timestamp | np.datetime64
+DateLike: TypeAlias = str | dt.date | pd.Timestamp | np.datetime64
 
 
 def as_date(value: DateLike, *, name: str) -> pd.Timestamp:
@@ -60,3 +61,8 @@ def day_numbers(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 def month_numbers(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Months since January 1970 as int64 (January 1970 is 0); NaT gives a meaningless value."""
     return np.asarray(dates).astype("datetime64[M]").astype(np.int64)
+
+
+def month_numbers_of_days(days: np.ndarray) -> np.ndarray:
+    """Months since January 1970 of day numbers (days since 1970-01-01)."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)

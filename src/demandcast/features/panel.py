@@ -34,6 +34,7 @@ from demandcast.features.months import (
     day_numbers,
     last_complete_month,
     month_numbers,
+    month_numbers_of_days,
     month_start,
     months_before,
     panel_months,
@@ -157,14 +158,10 @@ def _record_spans(
         person=pd.factorize(records[PERSON_ID])[0].astype(np.int64),
         start_day=start_day,
         end_day=end_day,
-        start_month=_month_of_day(start_day) - window_month_zero,
-        end_month=_month_of_day(end_day) - window_month_zero,
+        start_month=month_numbers_of_days(start_day) - window_month_zero,
+        end_month=month_numbers_of_days(end_day) - window_month_zero,
         weekly_cost=records[WEEKLY_COST].to_numpy(dtype=np.float64),
     )
-
-
-def _month_of_day(day: np.ndarray) -> np.ndarray:
-    return day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
 def _cell_numbers(records: pd.DataFrame, wards: list[str], pairs: list[tuple[str, str]]) -> np.ndarray:
