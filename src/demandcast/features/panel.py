@@ -70,7 +70,7 @@ def monthly_panel(
             end_date (NaT when open) and weekly_cost. Not modified.
         ward_codes: every ward of the area, in panel order; wards without records get zeros.
         catalogue: gives the (client_group, service) pairs, in panel order.
-        start: first month of the panel; default the 72nd month before the last complete month.
+        start: first month of the panel; default: 72 months that end with the last complete month.
         as_of: extract date; default the latest start or end date in the records. The panel ends with the
             last month that is complete on this date.
 
