@@ -153,7 +153,7 @@ def _column_findings(column: str, values: pd.Series, sample_size: int | None) ->
         checks[NHS_NUMBER] = _nhs_number_mask
         unnamed = {kind: check for kind, check in checks.items() if kind not in named_kinds}
         findings += _value_findings(column, values, unnamed, sample_size)
-    return [finding for finding in findings if finding["n_rows"] > 0]
+    return [finding for finding in findings if finding["n_rows"] != 0]
 
 
 def _value_findings(column, values, checks, sample_size) -> list[dict[str, object]]:
