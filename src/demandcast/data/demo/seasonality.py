@@ -43,7 +43,7 @@ def seasonal_pattern(days: pd.DatetimeIndex, children: bool) -> np.ndarray:
     """Month, weekday and holiday factors (not normalised)."""
     month_factor = (CHILD_MONTH_FACTOR if children else ADULT_MONTH_FACTOR)[days.month.to_numpy() - 1]
     weekend = np.where(
-        days.dayofweek.to_numpy() >= 5, CHILD_WEEKEND_FACTOR if children else ADULT_WEEKEND_FACTOR, 1.0
+        days.day_of_week.to_numpy() >= 5, CHILD_WEEKEND_FACTOR if children else ADULT_WEEKEND_FACTOR, 1.0
     )
     month, day = days.month.to_numpy(), days.day.to_numpy()
     christmas = ((month == 12) & (day >= 22)) | ((month == 1) & (day == 1))
