@@ -134,7 +134,9 @@ class LocalForecaster(Forecaster):
         self.freq_ = infer_freq(y[MONTH])
         self.last_month_ = pd.Timestamp(y[MONTH].max())
         values = series_values(y)
-        states = _executor_or_serial(self.executor).map(self._fit_one, list(values.values()))
+        # Multithreaded BLAS on tiny per-series problems is many times slower than one thread.
+        with threadpool_limits(limits=1):
+            states = _executor_or_serial(self.executor).map(self._fit_one, list(values.values()))
         self.states_ = dict(zip(values, states, strict=True))
         reasons = {uid: self._fallback_reason(state) for uid, state in self.states_.items()}
         self.fallbacks_ = {uid: reason for uid, reason in reasons.items() if reason is not None}
@@ -149,9 +151,7 @@ class LocalForecaster(Forecaster):
         return forecast_frame(means, future_months(self.last_month_, h, self.freq_))
 
     def _fit_one(self, values: np.ndarray) -> Any:
-        # Multithreaded BLAS on tiny per-series problems is many times slower than one thread.
-        with threadpool_limits(limits=1):
-            return self._fit_series(values, self.freq_)
+        return self._fit_series(values, self.freq_)
 
     def _validate_params(self) -> None:
         """Raise InputError for invalid hyperparameters (override where there are any)."""

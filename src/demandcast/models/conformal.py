@@ -50,8 +50,8 @@ class ConformalIntervals:
             backtest: the keys, horizon_step, actual and `model_column` (rolling_origin_backtest's output).
             model_column: the forecast column whose residuals calibrate the intervals.
         """
-        if any(not 0 < level < 100 for level in self.levels):
-            raise InputError(f"levels must lie strictly between 0 and 100, got {list(self.levels)}")
+        if any(not isinstance(level, int) or not 0 < level < 100 for level in self.levels):
+            raise InputError(f"levels must be whole percentages between 1 and 99, got {list(self.levels)}")
         scored = backtest.dropna(subset=[ACTUAL, model_column])
         if scored.empty:
             raise InputError(f"backtest has no rows with both {ACTUAL!r} and {model_column!r}")

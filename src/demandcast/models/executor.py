@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
 from demandcast.errors import InputError
 
@@ -69,7 +70,8 @@ class ProcessExecutor:
 def _run_chunk(fn: Callable[[Any], Any], chunk: list[Any]) -> list[Any]:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).disabled = True
-    return [fn(item) for item in chunk]
+    with threadpool_limits(limits=1):  # one process per core already; more BLAS threads only contend
+        return [fn(item) for item in chunk]
 
 
 def _chunks(items: list[Any], n_chunks: int) -> list[list[Any]]:

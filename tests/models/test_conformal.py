@@ -1,0 +1,105 @@
+"""Conformal intervals: near-nominal coverage on series with known noise, widening with the horizon."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import ACTUAL, HI_80, HI_95, HORIZON_STEP, LO_80, LO_95, MEAN, MONTH, SERIES_ID, VALUE
+from demandcast.errors import InputError
+from demandcast.models.backtest import rolling_origin_backtest
+from demandcast.models.baselines import SeasonalNaive
+from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.metrics import coverage
+from demandcast.models.synthetic import synthetic_series
+
+
+def held_out_coverage(noise: str, seed: int) -> tuple[float, float]:
+    """Calibrate on all but the last year of 300 series, then score the last year."""
+    y = synthetic_series(n_series=300, n_months=84, seed=seed, noise=noise, sigma=5.0)
+    train, test = y[y[MONTH] <= "2024-12-01"], y[y[MONTH] > "2024-12-01"]
+    backtest = rolling_origin_backtest(train, {"snaive": SeasonalNaive()}, h=12, n_windows=3)
+    intervals = ConformalIntervals().fit(backtest, "snaive").apply(SeasonalNaive().fit(train).predict(12))
+    scored = intervals.merge(test, on=[SERIES_ID, MONTH])
+    return coverage(scored[VALUE], scored[LO_80], scored[HI_80]), coverage(
+        scored[VALUE], scored[LO_95], scored[HI_95]
+    )
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "poisson"])
+def test_coverage_is_near_nominal_on_series_with_known_noise(noise):
+    coverage_80, coverage_95 = held_out_coverage(noise, seed=11)
+
+    assert coverage_80 == pytest.approx(0.80, abs=0.04)
+    assert coverage_95 == pytest.approx(0.95, abs=0.03)
+
+
+def random_walk_backtest(n_series: int = 200, h: int = 6) -> pd.DataFrame:
+    """Backtest of a naive forecast of random walks: error variance grows linearly with the step."""
+    rng = np.random.default_rng(5)
+    steps = np.tile(np.arange(1, h + 1), n_series)
+    residual = rng.normal(0, np.sqrt(steps))
+    return pd.DataFrame(
+        {SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h), HORIZON_STEP: steps, "m": 100.0}
+    ).assign(**{ACTUAL: 100.0 + residual})
+
+
+def forecasts(ids: list[str], h: int, mean: float = 100.0) -> pd.DataFrame:
+    months = pd.date_range("2025-01-01", periods=h, freq="MS")
+    return pd.DataFrame({SERIES_ID: np.repeat(ids, h), MONTH: np.tile(months, len(ids)), MEAN: mean})
+
+
+def test_intervals_widen_with_the_horizon():
+    intervals = ConformalIntervals().fit(random_walk_backtest(), "m").apply(forecasts(["s0"], 6))
+
+    widths_80, widths_95 = intervals[HI_80] - intervals[LO_80], intervals[HI_95] - intervals[LO_95]
+    assert widths_80.is_monotonic_increasing and widths_95.is_monotonic_increasing
+    assert widths_80.iloc[-1] > 1.5 * widths_80.iloc[0]
+    assert (widths_95 > widths_80).all()
+
+
+def test_a_series_with_larger_errors_gets_wider_intervals():
+    backtest = pd.DataFrame(
+        {
+            SERIES_ID: ["small"] * 4 + ["large"] * 4,
+            HORIZON_STEP: 1,
+            "m": 10.0,
+            ACTUAL: [9, 11, 9, 11, 0, 20, 0, 20],
+        }
+    )
+
+    intervals = (
+        ConformalIntervals(levels=(80,)).fit(backtest, "m").apply(forecasts(["small", "large"], 1, 10.0))
+    )
+
+    assert (intervals[HI_80] - intervals[LO_80]).tolist() == [2.0, 20.0]
+
+
+def test_lower_bounds_are_clipped_at_zero_for_counts():
+    intervals = ConformalIntervals().fit(random_walk_backtest(), "m").apply(forecasts(["s0"], 6, mean=0.5))
+
+    assert (intervals[LO_95] == 0.0).all()
+    assert (intervals[HI_95] > 0.5).all()
+
+
+def test_steps_beyond_the_backtest_reuse_the_last_calibrated_step_and_unknown_series_still_get_intervals():
+    fitted = ConformalIntervals().fit(random_walk_backtest(h=6), "m")
+
+    intervals = fitted.apply(forecasts(["s0", "new"], 9))
+
+    assert intervals[[LO_80, HI_80, LO_95, HI_95]].notna().all().all()
+    s0 = intervals[intervals[SERIES_ID] == "s0"]
+    assert s0[HI_80].iloc[6:].tolist() == [s0[HI_80].iloc[5]] * 3
+
+
+def test_apply_adds_columns_without_changing_the_forecasts():
+    given = forecasts(["s0"], 3)
+
+    intervals = ConformalIntervals().fit(random_walk_backtest(), "m").apply(given)
+
+    pd.testing.assert_frame_equal(intervals[given.columns], given)
+    assert intervals.columns.tolist()[-4:] == [LO_80, HI_80, LO_95, HI_95]
+
+
+def test_levels_must_be_percentages():
+    with pytest.raises(InputError, match="levels must be whole percentages between 1 and 99"):
+        ConformalIntervals(levels=(0.8,)).fit(random_walk_backtest(), "m")
