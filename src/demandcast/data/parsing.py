@@ -18,14 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nat"})
 EARLIEST_YEAR = 1900
 DATE_DTYPE = "datetime64[us]"
 
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_DATE = rf"^(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}|(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}))$"
-"""ISO year-month-day (optional time) or UK day/month/year: capture groups 0-2 and 3-5."""
+_DATE = (
+    rf"^(?:(?P<iso_year>\d{{4}})-(?P<iso_month>\d{{1,2}})-(?P<iso_day>\d{{1,2}}){_TIME}"
+    r"|(?P<uk_day>\d{1,2})/(?P<uk_month>\d{1,2})/(?P<uk_year>\d{4}))$"
+)
+_NUMBER = r"^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:inf|infinity))$"
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -74,8 +79,8 @@ def parse_dates(values: pd.Series) -> ParsedDates:
     """Parse ISO or UK dates, one value at a time in effect, vectorised."""
     text = cleaned(values)
     is_blank = (text == "").to_numpy()
-    parts = text.str.extract(_DATE)
-    groups = [pd.to_numeric(parts[i]).to_numpy(dtype=float) for i in range(6)]
+    parts = pc.extract_regex(_arrow(text), _DATE)
+    groups = [_floats(parts.field(i)) for i in range(6)]
     iso = ~np.isnan(groups[0])
     year, month, day = (np.where(iso, groups[i], groups[j]) for i, j in ((0, 5), (1, 4), (2, 3)))
     matched = ~np.isnan(year)
@@ -94,11 +99,12 @@ def parse_numbers(values: pd.Series) -> ParsedNumbers:
     """Parse plain decimal numbers (``12``, ``-3.5``, ``1e3``, ``inf``); nothing else is a number."""
     text = cleaned(values)
     is_blank = (text == "").to_numpy()
-    numbers = pd.to_numeric(text.where(~is_blank), errors="coerce").astype("float64")
+    strings = _arrow(text)
+    numbers = _floats(pc.if_else(pc.match_substring_regex(strings, _NUMBER), strings, None))
     return ParsedNumbers(
-        numbers=pd.Series(numbers.to_numpy(), index=values.index, dtype="float64"),
+        numbers=pd.Series(numbers, index=values.index, dtype="float64"),
         blank=is_blank,
-        not_a_number=~is_blank & numbers.isna().to_numpy(),
+        not_a_number=~is_blank & np.isnan(numbers),
     )
 
 
@@ -109,6 +115,16 @@ def absent_numbers(index: pd.Index) -> ParsedNumbers:
         blank=np.ones(len(index), dtype=bool),
         not_a_number=np.zeros(len(index), dtype=bool),
     )
+
+
+def _arrow(text: pd.Series) -> pa.Array:
+    return pa.array(text.to_numpy(dtype=object), type=pa.string())
+
+
+def _floats(strings: pa.Array) -> np.ndarray:
+    """Numeric strings as floats; empty strings and nulls as NaN (callers pass only numeric text)."""
+    present = pc.if_else(pc.equal(strings, ""), None, strings)
+    return pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _on_calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
