@@ -172,6 +172,7 @@ def frame_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
 def column_as_strings(values: pd.Series) -> pd.Series:
     """One column as strings: dates as YYYY-MM-DD, numbers as Python writes them, missing as ''."""
     missing = values.isna().to_numpy()
+    text: np.ndarray | list[str]
     if pd.api.types.is_datetime64_any_dtype(values):
         text = _datetimes_as_strings(values)
     elif values.dtype == object:
