@@ -10,6 +10,7 @@ in this process and in executor workers.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -72,13 +73,17 @@ class ProphetForecaster(LocalForecaster):
             uncertainty_samples=0,
         )
         months = pd.date_range(end=self.last_month_, periods=len(values), freq=freq)
-        return prophet.fit(pd.DataFrame({"ds": months, "y": values}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # raised by prophet's own pandas calls
+            return prophet.fit(pd.DataFrame({"ds": months, "y": values}))
 
     def _predict_series(self, state: Any, h: int, freq: str) -> np.ndarray:
         if isinstance(state, BaselineFallback):
             return state.forecast(h)
         future = pd.DataFrame({"ds": future_months(state.history["ds"].max(), h, freq)})
-        return state.predict(future)["yhat"].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # raised by prophet's own pandas calls
+            return state.predict(future)["yhat"].to_numpy()
 
     def _fallback_reason(self, state: Any) -> str | None:
         return state.reason if isinstance(state, BaselineFallback) else None

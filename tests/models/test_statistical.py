@@ -1,0 +1,85 @@
+"""ETS and SARIMAX per series: forecasts match statsmodels, beat seasonal naive, fall back gracefully."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+from demandcast.columns import MEAN, MONTH, SERIES_ID, VALUE
+from demandcast.models.backtest import rolling_origin_backtest
+from demandcast.models.baselines import SeasonalNaive
+from demandcast.models.metrics import accuracy, seasonal_naive_scales
+from demandcast.models.statistical import ETSForecaster, SARIMAXForecaster
+from demandcast.models.synthetic import synthetic_series
+
+
+@pytest.fixture(scope="module")
+def y() -> pd.DataFrame:
+    return synthetic_series(n_series=3, n_months=60, seed=2, noise="gaussian", sigma=3.0)
+
+
+def with_series(y: pd.DataFrame, uid: str, values: list[float]) -> pd.DataFrame:
+    months = pd.date_range(end=y[MONTH].max(), periods=len(values), freq="MS")
+    extra = pd.DataFrame({SERIES_ID: uid, MONTH: months, VALUE: values}).astype({SERIES_ID: "str"})
+    return pd.concat([y, extra], ignore_index=True).sort_values([SERIES_ID, MONTH], ignore_index=True)
+
+
+def test_ets_forecast_equals_statsmodels_damped_holt_winters(y):
+    values = y.loc[y[SERIES_ID] == "s001", VALUE].to_numpy()
+    expected = (
+        ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=12)
+        .fit()
+        .forecast(18)
+    )
+
+    forecast = ETSForecaster().fit(y).predict(18)
+
+    np.testing.assert_allclose(forecast.loc[forecast[SERIES_ID] == "s001", MEAN], expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ETSForecaster(), pytest.param(SARIMAXForecaster(), marks=pytest.mark.slow)],
+    ids=["ets", "sarimax"],
+)
+def test_model_beats_seasonal_naive_on_trending_seasonal_series(model):
+    y = synthetic_series(n_series=6, n_months=60, seed=4, noise="gaussian", sigma=3.0)
+
+    backtest = rolling_origin_backtest(y, {"model": model, "snaive": SeasonalNaive()}, h=6, n_windows=2)
+
+    scores = accuracy(backtest, ["model", "snaive"], seasonal_naive_scales(y, backtest["cutoff"].unique()))
+    assert scores["model"]["mase"] < scores["snaive"]["mase"]
+
+
+@pytest.mark.parametrize("model", [ETSForecaster(), SARIMAXForecaster()], ids=["ets", "sarimax"])
+def test_zero_constant_and_short_series_fall_back_to_seasonal_naive_and_say_why(model, y):
+    y = with_series(with_series(y, "zeros", [0.0] * 60), "short", [1.0, 2.0, 3.0])
+
+    forecast = model.fit(y).predict(3)
+
+    by_series = forecast.groupby(SERIES_ID)[MEAN].apply(list)
+    assert by_series["zeros"] == [0.0, 0.0, 0.0]
+    assert by_series["short"] == [3.0, 3.0, 3.0]
+    assert model.fallbacks_["zeros"] == "constant"
+    assert model.fallbacks_["short"].startswith("short: 3 <")
+    assert set(model.fallbacks_) == {"zeros", "short"}
+
+
+@pytest.mark.parametrize("model", [ETSForecaster(), SARIMAXForecaster()], ids=["ets", "sarimax"])
+def test_fit_returns_self_predicts_the_right_months_and_is_deterministic(model, y):
+    first = model.fit(y)
+
+    assert first is model
+    forecast = model.predict(4)
+    assert forecast[MONTH].unique().tolist() == list(pd.date_range("2024-01-01", periods=4, freq="MS"))
+    pd.testing.assert_frame_equal(forecast, clone(model).fit(y).predict(4))
+
+
+def test_ets_drops_seasonality_below_two_full_years(y):
+    short = y[y[MONTH] > "2022-06-01"]  # 18 months
+
+    forecast = ETSForecaster().fit(short).predict(3)
+
+    assert forecast[MEAN].notna().all()
+    assert ETSForecaster().fit(short).fallbacks_ == {}
