@@ -14,12 +14,13 @@ import pandas as pd
 from demandcast.columns import OLDER_PEOPLE, WORKING_AGE
 from demandcast.data.demo.durations import adult_package_days
 from demandcast.data.demo.flows import TRANSITIONS, direct_starts_per_year
+from demandcast.data.demo.seasonality import covid_factor
 from demandcast.data.demo.starts import draw_starts
 
 CARE_HOMES = ("residential", "nursing")
 MAX_FOLLOW_ONS = 6
 # excess care-home deaths, spring 2020: share of residents alive on 1 April who die by 31 May
-COVID_DEATH_SHARE = {"residential": 0.06, "nursing": 0.10}
+COVID_DEATH_SHARE = {"residential": 0.045, "nursing": 0.08}
 COVID_DEATHS = (np.datetime64("2020-04-01"), np.datetime64("2020-05-31"))
 
 
@@ -79,7 +80,7 @@ def _with_ends(packages: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
 
 def _covid_deaths(packages: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
     first_day, last_day = COVID_DEATHS
-    start, end = packages["start"].to_numpy(), packages["end"].to_numpy()
+    start, end = _days(packages["start"]), _days(packages["end"])
     share = packages["service"].map(COVID_DEATH_SHARE).fillna(0.0).to_numpy()
     at_risk = (start <= last_day) & (end > last_day) & (rng.random(len(packages)) < share)
     window_start = np.maximum(start, first_day)
@@ -98,9 +99,17 @@ def _follow_ons(packages: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
             next_service[rows[chosen]] = target
             cumulative += probability
     moving = packages[next_service != ""].assign(service=next_service[next_service != ""])
-    start = moving["end"].to_numpy() + np.timedelta64(1, "D")
-    age = (
-        moving["age_at_first"].to_numpy() + (start - moving["first_start"].to_numpy()).astype(float) / 365.25
-    )
+    start = _days(moving["end"]) + np.timedelta64(1, "D")
+    years_since_first = (start - _days(moving["first_start"])).astype(float) / 365.25
+    age = moving["age_at_first"].to_numpy() + years_since_first
     group = np.where(age >= 65, OLDER_PEOPLE, WORKING_AGE)
-    return _with_ends(moving.assign(start=start, client_group=group), rng)
+    # in the lockdown people who would have moved into a care home stayed at home (or died there)
+    into_care_home = moving["service"].isin(CARE_HOMES).to_numpy()
+    admitted = rng.random(len(moving)) < covid_factor(pd.DatetimeIndex(start), OLDER_PEOPLE, care_home=True)
+    keep = ~into_care_home | admitted
+    return _with_ends(moving.assign(start=start, client_group=group)[keep], rng)
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    # pandas stores day-precision dates as seconds; arithmetic below counts whole days
+    return dates.to_numpy().astype("datetime64[D]")

@@ -25,8 +25,8 @@ STOCK_TARGETS: dict[str, dict[str, float]] = {
         "direct_payment": 800,
         "day_care": 360,
         "supported_living": 300,
-        "residential": 1_390,
-        "nursing": 1_070,
+        "residential": 1_450,
+        "nursing": 1_090,
     },
     WORKING_AGE: {
         "home_care": 800,

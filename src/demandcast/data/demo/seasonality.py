@@ -24,19 +24,19 @@ CHRISTMAS_DIP = 0.5  # 22 December to 1 January
 JANUARY_REBOUND = 1.2  # 2 to 21 January: the backlog after the holiday
 
 ADULT_TREND_PER_YEAR = -0.01  # long-term headcount flat to -2% a year
-CHILD_TREND_PER_YEAR = 0.045  # starts rising after 2020 (631 in 2019/20, 766 in 2021/22)
+CHILD_TREND_PER_YEAR = 0.03  # starts rising after 2020 (631 in 2019/20, 766 in 2021/22)
 
 # (first day, last day, factor): spring 2020 lockdown and the slow recovery that followed
 COVID_CARE_HOME = (("2020-03-16", "2020-05-31", 0.45), ("2020-06-01", "2020-07-31", 0.75))
 COVID_COMMUNITY = (("2020-03-23", "2020-05-31", 0.85),)
-COVID_CHILDREN = (("2020-03-23", "2020-06-30", 0.70), ("2020-07-01", "2021-03-31", 0.88))
+COVID_CHILDREN = (("2020-03-23", "2020-06-30", 0.70), ("2020-07-01", "2021-03-31", 0.82))
 
 
 def start_intensity(days: pd.DatetimeIndex, client_group: str, care_home: bool = False) -> np.ndarray:
     """Relative start intensity on each day for a client group (care homes have their own COVID dip)."""
     children = client_group == CHILDREN
     pattern = seasonal_pattern(days, children) / _pattern_mean(children)
-    return pattern * _trend(days, children) * _covid_factor(days, children, care_home)
+    return pattern * _trend(days, children) * covid_factor(days, client_group, care_home)
 
 
 def seasonal_pattern(days: pd.DatetimeIndex, children: bool) -> np.ndarray:
@@ -62,7 +62,9 @@ def _trend(days: pd.DatetimeIndex, children: bool) -> np.ndarray:
     return np.exp((CHILD_TREND_PER_YEAR if children else ADULT_TREND_PER_YEAR) * years)
 
 
-def _covid_factor(days: pd.DatetimeIndex, children: bool, care_home: bool) -> np.ndarray:
+def covid_factor(days: pd.DatetimeIndex, client_group: str, care_home: bool = False) -> np.ndarray:
+    """The share of usual starts that happened on each day around the spring 2020 lockdown."""
+    children = client_group == CHILDREN
     periods = COVID_CHILDREN if children else COVID_CARE_HOME if care_home else COVID_COMMUNITY
     factor = np.ones(len(days))
     for first, last, value in periods:
