@@ -15,3 +15,8 @@ app = typer.Typer(
 EXIT_OK = 0
 EXIT_ROWS_QUARANTINED = 1
 EXIT_UNUSABLE_INPUT = 2
+
+
+@app.callback()
+def _main() -> None:
+    """Per-ward monthly forecasts of social-care demand and cost, with fairness and privacy checks."""
