@@ -145,7 +145,10 @@ def build_hierarchy(
     else:
         area_table = area_keys.merge(areas[[AREA, DISTRICT, COUNCIL]], on=AREA, how="left")
         area_levels = (WARD_LEVEL, DISTRICT_LEVEL, COUNCIL_LEVEL)
-    grouped = service_groups and not (services[CLIENT_GROUP] == ALL).all()
+    # one group (or none) makes the group level a copy of the total: leave it out
+    grouped = (
+        service_groups and services[CLIENT_GROUP].nunique() > 1 and not (services[CLIENT_GROUP] == ALL).all()
+    )
     service_levels = (SERVICE_LEVEL, GROUP_LEVEL, TOTAL_LEVEL) if grouped else (SERVICE_LEVEL, TOTAL_LEVEL)
     return Hierarchy(area_table, services, area_levels, service_levels)
 
