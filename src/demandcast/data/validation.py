@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.catalogue import Catalogue
+from demandcast.checks.identifiers import refuse_identifiers
 from demandcast.columns import (
     BIRTH_YEAR,
     CLIENT_GROUP,
@@ -71,9 +72,11 @@ def load_records(
     """Read and validate a records file; `as_of` falls back to the extract date stored in the file.
 
     Raises:
-        InputError: when the file, the mapping or a required column is unusable.
+        InputError: when the file, the mapping or a required column is unusable, or when the file
+            holds direct identifiers (names, NHS numbers, postcodes, dates of birth, emails, phones).
     """
     raw = read_records(path, mapping=mapping)
+    refuse_identifiers(raw, source=str(path))
     if as_of is None:
         as_of = raw.attrs.get(AS_OF_ATTR)
     return validate_records(raw, wards=wards, catalogue=catalogue, as_of=as_of, source=str(path))
