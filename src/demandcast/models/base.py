@@ -16,7 +16,7 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from demandcast.columns import MEAN, MONTH, SERIES_ID, VALUE
@@ -134,9 +134,11 @@ class LocalForecaster(Forecaster):
         self.freq_ = infer_freq(y[MONTH])
         self.last_month_ = pd.Timestamp(y[MONTH].max())
         values = series_values(y)
+        fitter = clone(self)  # ships parameters only to workers, never a previous fit's state
+        fitter.freq_, fitter.last_month_ = self.freq_, self.last_month_
         # Multithreaded BLAS on tiny per-series problems is many times slower than one thread.
         with threadpool_limits(limits=1):
-            states = _executor_or_serial(self.executor).map(self._fit_one, list(values.values()))
+            states = _executor_or_serial(self.executor).map(fitter._fit_one, list(values.values()))
         self.states_ = dict(zip(values, states, strict=True))
         reasons = {uid: self._fallback_reason(state) for uid, state in self.states_.items()}
         self.fallbacks_ = {uid: reason for uid, reason in reasons.items() if reason is not None}

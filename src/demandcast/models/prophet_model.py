@@ -23,6 +23,15 @@ from demandcast.models.baselines import BaselineFallback, last_season
 _QUIET_LOGGERS = ("cmdstanpy", "prophet.plot")
 
 
+def _silence_prophet_loggers() -> None:
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).disabled = True
+
+
+# Also at import: unpickling a fitted model imports prophet, whose plot module logs an error without plotly.
+_silence_prophet_loggers()
+
+
 class ProphetForecaster(LocalForecaster):
     """Prophet with yearly seasonality, fitted per series.
 
@@ -90,8 +99,7 @@ class ProphetForecaster(LocalForecaster):
 
 
 def _new_prophet(**params: Any) -> Any:
-    for name in _QUIET_LOGGERS:
-        logging.getLogger(name).disabled = True
+    _silence_prophet_loggers()
     from prophet import Prophet  # imported here: slow to import, and only this model needs it
 
     return Prophet(**params)
