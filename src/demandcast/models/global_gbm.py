@@ -14,6 +14,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from demandcast.columns import COST, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
 from demandcast.errors import InputError
@@ -43,6 +44,9 @@ class GlobalGBMForecaster(Forecaster):
         max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization: passed to
             HistGradientBoostingRegressor.
         random_state: seed for the booster and the direct strategy's row sample.
+        n_threads: OpenMP threads for the booster; 1 by default because on a busy 2-core machine
+            more threads made a fit ten times slower (benchmarks/global_gbm.md), and parallelism
+            belongs to the executor.
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class GlobalGBMForecaster(Forecaster):
         min_samples_leaf: int = 20,
         l2_regularization: float = 0.0,
         random_state: int = 0,
+        n_threads: int | None = 1,
     ) -> None:
         self.covariates = covariates
         self.neighbours = neighbours
@@ -75,6 +80,7 @@ class GlobalGBMForecaster(Forecaster):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.random_state = random_state
+        self.n_threads = n_threads
 
     def fit(self, y: pd.DataFrame) -> Self:
         """Fit one booster per measure of ``y`` (columns unique_id, month, value; keys optional)."""
@@ -117,7 +123,8 @@ class GlobalGBMForecaster(Forecaster):
         if np.any(target < 0):
             raise InputError(f"measure {measure!r} has negative values; its loss needs non-negative ones")
         booster = self._booster(measure)
-        booster.fit(rows[self._inputs()], self._transform(target, measure))
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            booster.fit(rows[self._inputs()], self._transform(target, measure))
         return booster
 
     def _direct_examples(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +192,8 @@ class GlobalGBMForecaster(Forecaster):
         predicted = np.zeros(len(rows))
         for measure, index in _measure_positions(rows).items():
             booster = self.models_[measure]
-            raw = booster.predict(rows.iloc[index][self._inputs()])
+            with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+                raw = booster.predict(rows.iloc[index][self._inputs()])
             predicted[index] = self._inverse(raw, measure)
         return predicted
 
