@@ -67,7 +67,7 @@ def synthetic_series(
         values = means + rng.normal(0.0, sigma, means.shape)
     else:
         raise ValueError(f"noise must be 'poisson' or 'gaussian', got {noise!r}")
-    ids = [f"s{i:03d}" for i in range(n_series)]
+    ids = [f"s{i:0{max(3, len(str(n_series - 1)))}d}" for i in range(n_series)]  # sorted as strings
     months = pd.date_range(start, periods=n_months, freq="MS")
     return pd.DataFrame(
         {
