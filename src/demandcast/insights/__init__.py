@@ -1,5 +1,6 @@
-"""A council's own questions of its data: how costs evolve, where demand concentrates, how services are provided.
+"""A council's own questions of its data.
 
-Pure functions from the monthly ward panel (and the ward table) to tables; `report` writes them,
-with charts and a markdown summary, after disclosure control.
+How costs evolve (`cost_trends`), where demand concentrates (`concentration`), how services are
+provided (`service_mix`): pure functions from the monthly ward panel and the ward table to tables.
+`report` writes them, after disclosure control, with charts and a markdown summary.
 """
