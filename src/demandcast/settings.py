@@ -12,6 +12,8 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MLRUNS = Path("mlruns")
+# A plain path or file: URI would select MLflow's deprecated file store.
+DATABASE_OR_SERVER_SCHEMES = ("sqlite:", "postgresql", "mysql", "mssql", "http:", "https:", "databricks")
 
 
 class Settings(BaseSettings):
@@ -27,8 +29,9 @@ class Settings(BaseSettings):
     @field_validator("tracking_uri")
     @classmethod
     def _refuse_file_store(cls, value: str) -> str:
-        if value.startswith("file:") or (not value.startswith(("sqlite:", "http:", "https:", "postgresql", "mysql", "databricks"))):
+        if not value.startswith(DATABASE_OR_SERVER_SCHEMES):
             raise ValueError(
-                f"tracking_uri {value!r}: the MLflow file store is deprecated; use sqlite:///... or a server URI"
+                f"tracking_uri {value!r}: the MLflow file store is deprecated; "
+                "use sqlite:///..., a database URI or a tracking server URL"
             )
         return value
