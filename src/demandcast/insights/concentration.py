@@ -176,6 +176,7 @@ def local_clusters(
     """
     import esda
 
+    _check_permutations(permutations)
     y = _aligned(values, wards)
     if np.ptp(y) == 0:
         return _flat_result(wards, [LOCAL_I, P_VALUE, QUADRANT], CLUSTER)
@@ -202,6 +203,7 @@ def getis_ord_hot_spots(
     """
     import esda
 
+    _check_permutations(permutations)
     y = _aligned(values, wards)
     if np.ptp(y) == 0:
         return _flat_result(wards, [G_STAR_Z, P_VALUE], HOT_SPOT)
@@ -227,6 +229,11 @@ def _chosen_year(rows: pd.DataFrame, year: str | None) -> str:
         return year
     complete = months_per_year[months_per_year == MONTHS_IN_YEAR]
     return str((complete if len(complete) else months_per_year).index.max())
+
+
+def _check_permutations(permutations: int) -> None:
+    if permutations < 1:
+        raise InputError(f"permutations: {permutations} given; local statistics need at least 1")
 
 
 def _aligned(values: pd.Series, wards: pd.DataFrame) -> np.ndarray:
