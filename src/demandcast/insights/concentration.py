@@ -256,4 +256,6 @@ def _quiet_pysal() -> Iterator[None]:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
+        # esda divides by the spread of its permutations, which is zero when most wards share a value
+        warnings.simplefilter("ignore", RuntimeWarning)
         yield
