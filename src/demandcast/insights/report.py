@@ -12,10 +12,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from matplotlib.figure import Figure
 
 from demandcast.checks.disclosure import NHS, DisclosureRule, rule_named
 from demandcast.columns import CASELOAD, CLIENT_GROUP, WARD_CODE
@@ -118,17 +120,13 @@ def write_report(insights: Insights, wards: gpd.GeoDataFrame, out: str | Path) -
     """Write the tables (CSV), the charts (PNG) and `summary.md` into folder `out`, each atomically."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    files = [
-        _write_atomically(folder / f"{stem}.csv", lambda path, table=table: table.to_csv(path, index=False))
-        for stem, table in insights.tables().items()
-    ]
+    files = [_write_atomically(folder / f"{stem}.csv", partial(_save_csv, table))
+             for stem, table in insights.tables().items()]
     figures = charts.report_figures(insights, wards)
-    files += [
-        _write_atomically(folder / f"{stem}.png", lambda path, shown=shown: shown.savefig(path, format="png"))
-        for stem, shown in figures.items()
-    ]
+    files += [_write_atomically(folder / f"{stem}.png", partial(_save_png, figure))
+              for stem, figure in figures.items()]
     text = summary.summary_markdown(insights, wards, chart_files=[f"{stem}.png" for stem in figures])
-    summary_path = _write_atomically(folder / SUMMARY_FILE, lambda path: Path(path).write_text(text))
+    summary_path = _write_atomically(folder / SUMMARY_FILE, partial(_save_text, text))
     return WrittenReport(folder, summary_path, [*files, summary_path])
 
 
@@ -146,6 +144,18 @@ def _spatial(
         moran_rows.append({CLIENT_GROUP: group, "morans_i": result.i, "expected_i": result.expected_i,
                            "z": result.z, "p_value": result.p_value, "n_wards": result.n})
     return pd.concat(labels, ignore_index=True), pd.DataFrame(moran_rows)
+
+
+def _save_csv(table: pd.DataFrame, path: str) -> None:
+    table.to_csv(path, index=False)
+
+
+def _save_png(figure: Figure, path: str) -> None:
+    figure.savefig(path, format="png")
+
+
+def _save_text(text: str, path: str) -> None:
+    Path(path).write_text(text, encoding="utf-8")
 
 
 def _write_atomically(path: Path, write: Callable[[str], object]) -> Path:
