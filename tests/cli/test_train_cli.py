@@ -1,0 +1,146 @@
+"""`demandcast train` writes its outputs, logs one run with aggregates only, and exits 0, 1 or 2."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from typer.testing import CliRunner
+
+import demandcast.cli.train  # noqa: F401  (registers the command)
+from demandcast.catalogue import load_catalogue
+from demandcast.checks.identifiers import find_person_ids
+from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
+from demandcast.data.wards import load_wards, write_wards
+from demandcast.models.synthetic import synthetic_areas, synthetic_panel
+
+pytestmark = pytest.mark.slow
+QUICK = ["--horizon", "3", "--models", "seasonal_naive,mean_of_last_year", "--jobs", "1"]
+OUTPUTS = (
+    "forecasts.parquet",
+    "backtest.parquet",
+    "metrics.json",
+    "checks/fairness.json",
+    "checks/privacy.json",
+    "model_card.md",
+)
+
+
+def run(*arguments: str):
+    return CliRunner().invoke(app, ["train", *arguments])
+
+
+def small_records(ward_codes: list[str], n_people: int = 500, seed: int = 7) -> pd.DataFrame:
+    """Seeded packages of `n_people` people over the given wards, 2020-06 to 2024-06."""
+    rng = np.random.default_rng(seed)
+    pairs = load_catalogue().pairs()
+    pair = rng.integers(len(pairs), size=n_people)
+    start = pd.Timestamp("2020-06-01") + pd.to_timedelta(rng.integers(0, 1460, n_people), unit="D")
+    end = start + pd.to_timedelta(rng.exponential(400, n_people).astype(int), unit="D")
+    still_open = (end > pd.Timestamp("2024-06-30")) | (rng.random(n_people) < 0.1)
+    return pd.DataFrame(
+        {
+            "person_id": [f"PID{i:06d}" for i in range(n_people)],
+            "ward_code": rng.choice(ward_codes, n_people),
+            "client_group": [pairs[p][0] for p in pair],
+            "service": [pairs[p][1] for p in pair],
+            "start_date": start.strftime("%Y-%m-%d"),
+            "end_date": np.where(still_open, "", end.strftime("%Y-%m-%d")),
+            "weekly_cost": rng.gamma(2.0, 300.0, n_people).round(2).astype(str),
+            "birth_year": rng.integers(1930, 2015, n_people).astype(str),
+            "sex": rng.choice(["F", "M"], n_people),
+            "ethnicity": rng.choice(["White", "Asian", "Black", "Mixed"], n_people),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def records_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("records")
+    wards = load_wards().head(6)
+    write_wards(wards, folder / "wards.geojson")
+    records = small_records(wards["ward_code"].tolist())
+    records.to_csv(folder / "records.csv", index=False)
+    uri = f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
+    arguments = ["--records", str(folder / "records.csv"), "--wards", str(folder / "wards.geojson")]
+    arguments += ["--start", "2021-01", "--as-of", "2024-06-30", "--out", str(folder / "out")]
+    result = run(*arguments, *QUICK, "--tracking-uri", uri)
+    return result, folder, uri, records["person_id"].tolist()
+
+
+def _artifact_paths(client, run_id, path=None):
+    for item in client.list_artifacts(run_id, path):
+        yield from _artifact_paths(client, run_id, item.path) if item.is_dir else [item.path]
+
+
+def _leaked(local_path, person_ids) -> list[str]:
+    if local_path.endswith(".parquet"):
+        return find_person_ids(pd.read_parquet(local_path), person_ids)
+    with open(local_path, "rb") as handle:
+        return find_person_ids(handle.read().decode("latin-1"), person_ids)
+
+
+def test_train_on_records_writes_every_output_and_exits_0(records_run):
+    result, folder, _, _ = records_run
+    assert result.exit_code == EXIT_OK, result.output
+    assert all((folder / "out" / name).exists() for name in OUTPUTS)
+    fairness = json.loads((folder / "out" / "checks" / "fairness.json").read_text())
+    assert fairness["gates"]["checks"]
+    privacy = json.loads((folder / "out" / "checks" / "privacy.json").read_text())
+    assert privacy["reidentification"]["n_people"] == 500
+    assert "Stage times" in result.output
+
+
+def test_no_person_id_reaches_any_artifact_param_or_tag(records_run):
+    result, _, uri, person_ids = records_run
+    assert result.exit_code == EXIT_OK, result.output
+    client = MlflowClient(uri)
+    (run_info,) = client.search_runs(client.get_experiment_by_name("demandcast").experiment_id)
+    paths = list(_artifact_paths(client, run_info.info.run_id))
+    assert "forecasts.parquet" in paths
+    for path in paths:
+        local = client.download_artifacts(run_info.info.run_id, path)
+        assert _leaked(local, person_ids) == [], path
+    data = run_info.data
+    text = " ".join(
+        [*data.params.keys(), *map(str, data.params.values()), *data.tags.keys(), *data.tags.values()]
+    )
+    assert find_person_ids(text, person_ids) == []
+    version = client.get_model_version("demandcast", "1")
+    assert find_person_ids(" ".join(version.tags.values()), person_ids) == []
+
+
+def test_train_on_a_panel_with_hierarchy_files_exits_0(tmp_path):
+    synthetic_panel(n_areas=3, n_months=32, seed=1).drop(columns=["client_group"]).to_csv(
+        tmp_path / "panel.csv", index=False
+    )
+    synthetic_areas(3).to_csv(tmp_path / "areas.csv", index=False)
+    pd.DataFrame(
+        {"service": ["home_care", "residential_care", "supported_living"], "group": ["op", "op", "wa"]}
+    ).to_csv(tmp_path / "services.csv", index=False)
+    arguments = ["--panel", str(tmp_path / "panel.csv"), "--areas", str(tmp_path / "areas.csv")]
+    arguments += ["--services", str(tmp_path / "services.csv"), "--out", str(tmp_path / "out")]
+    result = run(*arguments, *QUICK, "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert result.exit_code == EXIT_OK, result.output
+    forecasts = pd.read_parquet(tmp_path / "out" / "forecasts.parquet")
+    assert set(forecasts["client_group"]) == {"op", "wa", "all"}
+    assert "promoted: no champion yet" in result.output.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "either --records"),
+        (["--records", "r.csv", "--panel", "p.csv"], "either --records"),
+        (["--panel", "missing.csv"], "file not found"),
+        (["--panel", "p.csv", "--start", "2021-01"], "apply to --records only"),
+        (["--panel", "missing.csv", "--tracking-uri", "file:./mlruns"], "file store is deprecated"),
+        (["--panel", "missing.csv", "--horizon", "40"], "between 1 and 36"),
+    ],
+)
+def test_train_exits_2_on_unusable_arguments(tmp_path, arguments, message):
+    store = [] if "--tracking-uri" in arguments else ["--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}"]
+    result = run(*arguments, "--out", str(tmp_path / "out"), *store)
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert message in " ".join(result.output.split())
