@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +14,7 @@ from demandcast.columns import PERSON_ID
 from demandcast.data.demo import generate_demo_city, window_bounds
 from demandcast.data.wards import load_wards, write_wards
 from demandcast.errors import InputError
+from demandcast.files import write_table
 
 RECORDS_FILE = "records.parquet"
 WARDS_FILE = "wards.geojson"
@@ -47,7 +46,7 @@ def generate(
             people = records[PERSON_ID].nunique()
             if dirty:
                 records = _dirtied(records, seed, extract_date, out)
-            write_parquet_atomic(records, out / RECORDS_FILE)
+            write_table(records, out / RECORDS_FILE)
             write_wards(ward_table, out / WARDS_FILE)
     except (InputError, OSError, ValueError) as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
@@ -60,19 +59,6 @@ def generate(
     )
 
 
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` to Parquet through a temporary file in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.to_parquet(temporary, index=False)
-        os.chmod(temporary, 0o644)  # mkstemp creates the file private to its owner
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
 
 
 def _dirtied(records: pd.DataFrame, seed: int, extract_date: pd.Timestamp, out: Path) -> pd.DataFrame:

@@ -5,8 +5,6 @@ Prints counts only, never a person-level value.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +20,7 @@ from demandcast.data.validation import ValidationResult, load_records, write_qua
 from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
 from demandcast.features.panel import monthly_panel
+from demandcast.files import write_table
 
 
 @app.command()
@@ -64,7 +63,7 @@ def panel(
             built = monthly_panel(
                 result.accepted, ward_codes=ward_codes, catalogue=services, start=start, as_of=result.as_of
             )
-            write_parquet_atomically(built, out)
+            write_table(built, out)
         quarantined_to = None
         if not result.all_accepted:
             quarantined_to = write_quarantine(result, quarantine or default_quarantine_path(out))
@@ -83,18 +82,6 @@ def default_quarantine_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.quarantine.csv")
 
 
-def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` to a temporary file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.to_parquet(temporary, index=False)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
 
 
 def summary_table(built: pd.DataFrame, result: ValidationResult) -> Table:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +13,7 @@ from demandcast.checks.identifiers import KIND_LABELS, scan_identifiers
 from demandcast.checks.pseudonymise import load_key, pseudonymise, write_new_key
 from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
 from demandcast.errors import InputError
+from demandcast.files import write_table
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -42,7 +41,7 @@ def pseudonymise_command(
         key = load_key(key_file)
         names = [name.strip() for name in columns.split(",") if name.strip()]
         protected = pseudonymise(_read_table(source), key, columns=names)
-        _write_table_atomically(protected, target)
+        write_table(protected, target)
     except InputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_UNUSABLE_INPUT) from error
@@ -62,19 +61,6 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
 
 
-def _write_table_atomically(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
-            frame.to_parquet(temporary, index=False)
-        else:
-            frame.to_csv(temporary, index=False)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def _warn_about_remaining_identifiers(frame: pd.DataFrame, target: Path) -> None:

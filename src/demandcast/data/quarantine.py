@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,16 +49,3 @@ def reason_counts(problems: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return counts.sort_values([COUNT, REASON], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def write_csv_atomically(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write `frame` (without its index) to CSV: a temp file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            frame.to_csv(file, index=False)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return path

@@ -30,11 +30,12 @@ from demandcast.columns import (
     WEEKLY_COST,
 )
 from demandcast.data.parsing import cleaned
-from demandcast.data.quarantine import quarantine_frame, reason_counts, write_csv_atomically
+from demandcast.data.quarantine import quarantine_frame, reason_counts
 from demandcast.data.record_checks import ParsedRecords, derived_weekly_cost, parse_records, row_problems
 from demandcast.data.record_schema import ROW_NUMBER, accepted_records_schema
 from demandcast.data.records import AS_OF_ATTR, read_records
 from demandcast.errors import InputError
+from demandcast.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def validate_records(
 
 def write_quarantine(result: ValidationResult, path: str | Path) -> Path:
     """Write the result's quarantine to CSV atomically (header only when nothing was quarantined)."""
-    return write_csv_atomically(result.quarantine, path)
+    return write_atomically(path, lambda temporary: result.quarantine.to_csv(temporary, index=False))
 
 
 def _require_columns(raw: pd.DataFrame, source: str) -> None:

@@ -8,9 +8,7 @@ lacks them.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from demandcast.columns import (
 )
 from demandcast.data.ward_geometry import OUTPUT_CRS, voronoi_wards
 from demandcast.errors import InputError
+from demandcast.files import write_atomically
 
 COUNCIL_CODE = "E08000025"
 FACTS_FILE = "birmingham_wards.csv"
@@ -143,18 +142,8 @@ def ward_attributes() -> pd.DataFrame:
 
 def write_wards(wards: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write the ward table as GeoJSON atomically (a temporary file in the same folder, then a rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".geojson")
-    os.close(handle)
-    try:
-        os.remove(temporary)  # the GeoJSON driver refuses to overwrite an existing file
-        wards.to_crs(OUTPUT_CRS).to_file(temporary, driver="GeoJSON")
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return target
+    geojson = wards.to_crs(OUTPUT_CRS)
+    return write_atomically(path, lambda temporary: geojson.to_file(temporary, driver="GeoJSON"))
 
 
 def _read_facts() -> pd.DataFrame:

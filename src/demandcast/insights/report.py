@@ -8,9 +8,6 @@ summaries are published. Council-level totals are published as they are.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -21,6 +18,7 @@ from matplotlib.figure import Figure
 
 from demandcast.checks.disclosure import NHS, DisclosureRule, rule_named
 from demandcast.columns import CASELOAD, CLIENT_GROUP, WARD_CODE
+from demandcast.files import write_atomically
 from demandcast.insights import charts, summary
 from demandcast.insights.concentration import (
     CLUSTER,
@@ -120,13 +118,13 @@ def write_report(insights: Insights, wards: gpd.GeoDataFrame, out: str | Path) -
     """Write the tables (CSV), the charts (PNG) and `summary.md` into folder `out`, each atomically."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    files = [_write_atomically(folder / f"{stem}.csv", partial(_save_csv, table))
+    files = [write_atomically(folder / f"{stem}.csv", partial(_save_csv, table))
              for stem, table in insights.tables().items()]
     figures = charts.report_figures(insights, wards)
-    files += [_write_atomically(folder / f"{stem}.png", partial(_save_png, figure))
+    files += [write_atomically(folder / f"{stem}.png", partial(_save_png, figure))
               for stem, figure in figures.items()]
     text = summary.summary_markdown(insights, wards, chart_files=[f"{stem}.png" for stem in figures])
-    summary_path = _write_atomically(folder / SUMMARY_FILE, partial(_save_text, text))
+    summary_path = write_atomically(folder / SUMMARY_FILE, partial(_save_text, text))
     return WrittenReport(folder, summary_path, [*files, summary_path])
 
 
@@ -158,15 +156,5 @@ def _save_text(text: str, path: str) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
-def _write_atomically(path: Path, write: Callable[[str], object]) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
 
 
