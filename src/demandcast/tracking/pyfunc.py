@@ -17,6 +17,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature
+from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, Schema
 
 from demandcast.models.demand_model import DemandModel
@@ -38,7 +39,7 @@ _RUNTIME = (
 SIGNATURE = ModelSignature(inputs=Schema([ColSpec("long", HORIZON, required=False)]))
 
 
-class DemandcastPyfunc(mlflow.pyfunc.PythonModel):
+class DemandcastPyfunc(PythonModel):
     """Forecasts every node of the hierarchy; input: one row with `horizon` (or none: the trained one)."""
 
     def load_context(self, context: Any) -> None:
