@@ -14,7 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +141,7 @@ def ward_config(config: TrainConfig, wards: pd.DataFrame | None) -> TrainConfig:
     """`config` with the ward covariates and queen neighbours for the global model, when wards are known."""
     if wards is None:
         return config
-    from dataclasses import replace
-
-    from demandcast.features.spatial import queen_neighbours
+    from demandcast.features.spatial import queen_neighbours  # libpysal is slow to import
 
     covariates = pd.DataFrame(wards.drop(columns=[GEOMETRY], errors="ignore")).rename(
         columns={WARD_CODE: AREA}
