@@ -103,3 +103,20 @@ def test_apply_adds_columns_without_changing_the_forecasts():
 def test_levels_must_be_percentages():
     with pytest.raises(InputError, match="levels must be whole percentages between 1 and 99"):
         ConformalIntervals(levels=(0.8,)).fit(random_walk_backtest(), "m")
+
+
+def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
+    """One series and three origins give three residuals a step: alone, 80% and 95% would coincide."""
+    rng = np.random.default_rng(2)
+    steps = np.tile(np.arange(1, 13), 3)
+    backtest = pd.DataFrame(
+        {SERIES_ID: "a", HORIZON_STEP: steps, ACTUAL: 100 + rng.normal(0, 5, len(steps)), "model": 100.0}
+    )
+    forecasts = pd.DataFrame({SERIES_ID: "a", MONTH: pd.date_range("2025-01-01", periods=12, freq="MS")})
+    forecasts = forecasts.assign(**{MEAN: 100.0})
+
+    pooled = ConformalIntervals(min_per_step=20).fit(backtest, "model").apply(forecasts)
+    alone = ConformalIntervals(min_per_step=1).fit(backtest, "model").apply(forecasts)
+
+    assert (pooled[HI_95] > pooled[HI_80]).all() and (pooled[LO_95] < pooled[LO_80]).all()
+    assert (alone[HI_95] == alone[HI_80]).iloc[0]

@@ -21,7 +21,9 @@ from demandcast.columns import (
 )
 from demandcast.data.panel_input import read_panel_input
 from demandcast.errors import InputError
+from demandcast.models.demand_model import measure_series
 from demandcast.models.hierarchy import build_hierarchy
+from demandcast.models.selection import candidate_names
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 from demandcast.models.training import TrainConfig, train
 
@@ -141,3 +143,28 @@ def test_quarterly_panel_trains(panel):
     quarterly = quarterly.assign(**{VALUE: quarterly[VALUE] * 3})
     out = train(quarterly, build_hierarchy(quarterly), _config(horizon=2)).forecasts
     assert sorted(out[MONTH].dt.month.unique()) == [1, 4]
+
+
+def test_backtest_carries_the_reconciled_intervals_held_out_origin_by_origin(result):
+    backtest = result.backtest[result.backtest[MEASURE] == "caseload"]
+    assert set(INTERVAL_COLUMNS) <= set(backtest.columns)
+    assert backtest[list(INTERVAL_COLUMNS)].notna().all().all()
+    assert ((backtest["lo_95"] <= backtest["lo_80"]) & (backtest["lo_80"] <= backtest["reconciled"])).all()
+    council = backtest[(backtest[AREA_LEVEL] == "council") & (backtest[CLIENT_GROUP] == ALL)]
+    council = council[council[SERVICE] == ALL]
+    inside = (council["actual"] >= council["lo_80"]) & (council["actual"] <= council["hi_80"])
+    reported = result.metrics["caseload"]["council/all"]["reconciled"]["coverage_80"]
+    assert inside.mean() == pytest.approx(reported)
+
+
+def test_cost_series_carry_their_caseload_and_compete_as_caseload_times_unit_cost(panel):
+    cost = panel.assign(**{MEASURE: "cost", VALUE: panel[VALUE] * 250.0})
+    both = pd.concat([panel, cost], ignore_index=True)
+
+    series = measure_series(both, build_hierarchy(both, synthetic_areas(4)), "cost")
+
+    council = series["council/all"]
+    np.testing.assert_allclose(council[VALUE], council["caseload"] * 250.0)
+    many = candidate_names(100, local_max_series=64, prophet_max_series=8, unit_cost=True)
+    assert many[-2:] == ["global_gbm", "caseload_x_unit_cost"]
+    assert "caseload_x_unit_cost" not in candidate_names(100, local_max_series=64, prophet_max_series=8)

@@ -31,6 +31,9 @@ class ConformalIntervals:
         levels: nominal coverages in percent.
         keys: the columns that identify a series, in both the backtest and the forecasts.
         lower_bound: intervals are clipped below at this value; None leaves them unclipped.
+        min_per_step: a step with fewer residuals borrows those of the nearest steps until it has
+            this many; with one series and three origins a step alone has three residuals, whose
+            extremes would serve as both the 80% and the 95% bounds.
     """
 
     def __init__(
@@ -38,10 +41,12 @@ class ConformalIntervals:
         levels: Sequence[int] = (80, 95),
         keys: Sequence[str] = (SERIES_ID,),
         lower_bound: float | None = 0.0,
+        min_per_step: int = 40,
     ):
         self.levels = levels
         self.keys = keys
         self.lower_bound = lower_bound
+        self.min_per_step = min_per_step
 
     def fit(self, backtest: pd.DataFrame, model_column: str) -> Self:
         """Learn per-series scales and per-step quantiles from a backtest.
@@ -52,6 +57,8 @@ class ConformalIntervals:
         """
         if any(not isinstance(level, int) or not 0 < level < 100 for level in self.levels):
             raise InputError(f"levels must be whole percentages between 1 and 99, got {list(self.levels)}")
+        if self.min_per_step < 1:
+            raise InputError(f"min_per_step must be at least 1, got {self.min_per_step}")
         scored = backtest.dropna(subset=[ACTUAL, model_column])
         if scored.empty:
             raise InputError(f"backtest has no rows with both {ACTUAL!r} and {model_column!r}")
@@ -88,18 +95,26 @@ class ConformalIntervals:
 
     def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
         """Per step, the lower and upper score quantile of each level; widening with the step."""
+        unique = np.array(sorted(set(steps)))
+        pools = [self._pooled(scores.to_numpy(), steps, step) for step in unique]
         columns = {}
-        by_step = scores.groupby(steps)
         for level in self.levels:
             alpha = 1 - level / 100
             lo_name, hi_name = interval_columns(level)
-            columns[lo_name] = by_step.apply(
-                lambda s, a=alpha: _conformal_quantile(s.to_numpy(), a / 2, lower=True)
-            )
-            columns[hi_name] = by_step.apply(lambda s, a=alpha: _conformal_quantile(s.to_numpy(), 1 - a / 2))
-            columns[lo_name] = np.minimum.accumulate(columns[lo_name].to_numpy())
-            columns[hi_name] = np.maximum.accumulate(columns[hi_name].to_numpy())
-        return pd.DataFrame(columns, index=pd.Index(sorted(set(steps)), name=HORIZON_STEP))
+            lo = [_conformal_quantile(pool, alpha / 2, lower=True) for pool in pools]
+            hi = [_conformal_quantile(pool, 1 - alpha / 2) for pool in pools]
+            columns[lo_name] = np.minimum.accumulate(lo)
+            columns[hi_name] = np.maximum.accumulate(hi)
+        return pd.DataFrame(columns, index=pd.Index(unique, name=HORIZON_STEP))
+
+    def _pooled(self, scores: np.ndarray, steps: np.ndarray, step: int) -> np.ndarray:
+        """The step's scores, plus those of ever farther steps until there are `min_per_step`."""
+        distance = np.abs(steps - step)
+        for reach in range(int(distance.max()) + 1):
+            pool = scores[distance <= reach]
+            if len(pool) >= self.min_per_step:
+                return pool
+        return scores
 
     def _series_scale(self, forecasts: pd.DataFrame) -> np.ndarray:
         keys = list(self.keys)

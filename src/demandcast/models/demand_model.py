@@ -17,7 +17,9 @@ from sklearn.base import clone
 from demandcast.columns import (
     AREA,
     AREA_LEVEL,
+    CASELOAD,
     CLIENT_GROUP,
+    COST,
     FORECAST_COLUMNS,
     HORIZON_STEP,
     INTERVAL_COLUMNS,
@@ -26,9 +28,34 @@ from demandcast.columns import (
     MONTH,
     SERIES_ID,
     SERVICE,
+    VALUE,
 )
 from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, level_series, summing_matrix, tags
 from demandcast.models.reconcile import reconcile
+
+
+def measure_series(panel: pd.DataFrame, hierarchy: Hierarchy, measure: str) -> dict[str, pd.DataFrame]:
+    """Each level's series of one measure (level_series); cost series also carry their caseload.
+
+    Args:
+        panel: the hpanel (area, client_group, service, month, measure, value).
+
+    Returns:
+        level -> frame with columns unique_id, month, value, the keys and, for cost when the panel
+        has caseload, a `caseload` column holding the same node's caseload.
+    """
+    by_level = level_series(panel[panel[MEASURE] == measure], hierarchy)
+    if measure != COST or not (panel[MEASURE] == CASELOAD).any():
+        return by_level
+    cases = level_series(panel[panel[MEASURE] == CASELOAD], hierarchy)
+    return {
+        level: y.merge(
+            cases[level][[SERIES_ID, MONTH, VALUE]].rename(columns={VALUE: CASELOAD}),
+            on=[SERIES_ID, MONTH],
+            how="left",
+        ).fillna({CASELOAD: 0.0})
+        for level, y in by_level.items()
+    }
 
 
 @dataclass
@@ -83,7 +110,7 @@ class DemandModel:
         """A copy whose chosen models are refitted on `panel` (an hpanel with the same nodes)."""
         measures = {}
         for measure, fit in self.measures.items():
-            by_level = level_series(panel[panel[MEASURE] == measure], self.hierarchy)
+            by_level = measure_series(panel, self.hierarchy, measure)
             models = {level: clone(fit.models[level]).fit(by_level[level]) for level in fit.models}
             measures[measure] = MeasureModel(fit.chosen, models, fit.method, fit.residuals, fit.intervals)
         return DemandModel(self.hierarchy, measures, self.horizon, self.nodes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from demandcast.columns import (
     ACTUAL,
     AREA,
     AREA_LEVEL,
+    CASELOAD,
     CLIENT_GROUP,
     CUTOFF,
     HIERARCHICAL_PANEL_COLUMNS,
@@ -34,8 +36,8 @@ from demandcast.columns import (
 from demandcast.data.panel_input import backtest_span, check_horizon
 from demandcast.errors import InputError
 from demandcast.models.base import infer_freq
-from demandcast.models.demand_model import DemandModel, MeasureModel
-from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, level_series, summing_matrix, tags
+from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
+from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import METHODS, reconcile
 from demandcast.models.scoring import level_scores, method_decision
 from demandcast.models.selection import (
@@ -115,13 +117,28 @@ def train(
     panel = _panel_up_to(hpanel, config.as_of)
     freq = infer_freq(panel[MONTH])
     nodes = hierarchy.nodes()
+    with clock("series"):
+        series = {m: measure_series(panel, hierarchy, m) for m in sorted(panel[MEASURE].unique())}
+    jobs = [(measure, level) for measure, by_level in series.items() for level in by_level]
+    with clock("backtest"):
+        h, step = backtest_span(freq, config.horizon)
+        job = partial(_level_backtest, config=config, h=h, step=step)
+        done = _map(executor, job, [(level, series[m][level]) for m, level in jobs])
     measures, backtests, metrics, decisions = {}, [], {}, {}
-    for measure in sorted(panel[MEASURE].unique()):
-        fit, backtest, scores, decision = _train_measure(
-            panel[panel[MEASURE] == measure], hierarchy, nodes, config, freq, executor, clock
+    for measure, by_level in series.items():
+        levels = {level: done[jobs.index((measure, level))] for level in by_level}
+        outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock)
+        metrics[measure], decisions[measure] = outcome.metrics, outcome.decision
+        backtests.append(_public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
+        measures[measure] = outcome
+    with clock("fit"):
+        fit_jobs = [(level, series[m][level], measures[m].chosen[level]) for m, level in jobs]
+        fitted = _map(executor, partial(_fitted, config=config), fit_jobs)
+    for measure, outcome in measures.items():
+        models = {level: fitted[jobs.index((measure, level))] for level in outcome.chosen}
+        measures[measure] = MeasureModel(
+            outcome.chosen, models, outcome.method, outcome.residuals, outcome.intervals
         )
-        measures[measure], metrics[measure], decisions[measure] = fit, scores, decision
-        backtests.append(backtest)
     model = DemandModel(hierarchy, measures, config.horizon, nodes)
     with clock("forecast"):
         forecasts = model.forecast(config.horizon)
@@ -136,21 +153,28 @@ def train(
     )
 
 
-def _train_measure(panel, hierarchy, nodes, config, freq, executor, clock):
-    h, step = backtest_span(freq, config.horizon)
-    with clock("series"):
-        by_level = level_series(panel, hierarchy)
-    backtest, chosen, candidates = [], {}, {}
-    with clock("backtest"):
-        for level, y in by_level.items():
-            frame, candidates[level] = _level_backtest(level, y, config, executor, h, step)
-            backtest.append(frame)
+@dataclass
+class _Outcome:
+    """One measure's choices from its backtest, before the final fits."""
+
+    chosen: dict[str, str]
+    method: str
+    residuals: pd.DataFrame
+    intervals: dict[str, Any]
+    backtest: pd.DataFrame
+    metrics: dict
+    decision: dict
+
+
+def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _Outcome:
+    """Pick a model per level, a reconciliation method, and calibrate intervals, from the backtest."""
+    backtest = [frame for frame, _ in levels.values()]
+    candidates = {level: names for level, (_, names) in levels.items()}
     with clock("selection"):
         scores = {
             lvl: level_scores(b, by_level[lvl], candidates[lvl], freq) for lvl, b in _by_level(backtest)
         }
-        for level in by_level:
-            chosen[level] = choose(scores[level], candidates[level])
+        chosen = {level: choose(scores[level], candidates[level]) for level in by_level}
         backtest = _with_chosen(backtest, chosen)
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
@@ -162,44 +186,46 @@ def _train_measure(panel, hierarchy, nodes, config, freq, executor, clock):
         method, decision = method_decision(method_scores, config.methods)
         backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     with clock("intervals"):
-        intervals, coverage = _calibrated_intervals(backtest, config.levels)
-    with clock("fit"):
-        models = {
-            level: build_models([chosen[level]], **_model_options(level, config, executor))[
-                chosen[level]
-            ].fit(y)
-            for level, y in by_level.items()
-        }
+        intervals, coverage, held_out = _calibrated_intervals(backtest, config.levels)
+        backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
     metrics = _metrics_table(scores, method_scores, coverage, chosen, method)
-    fit = MeasureModel(chosen, models, method, residuals, intervals)
     decision = {"chosen_models": chosen, "reconciliation": decision}
-    measure = panel[MEASURE].iat[0]
-    return fit, _public_backtest(backtest, nodes).assign(**{MEASURE: measure}), metrics, decision
+    return _Outcome(chosen, method, residuals, intervals, backtest, metrics, decision)
 
 
-def _level_backtest(level, y, config, executor, h, step):
+def _map(executor: Any, fn, items: list) -> list:
+    """Run independent (measure, level) jobs through the executor; models inside them run serially."""
+    return [fn(item) for item in items] if executor is None else executor.map(fn, items)
+
+
+def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: int, step: int):
+    """One level's rolling-origin backtest of its candidates: (frame, candidate names)."""
     from demandcast.models.backtest import rolling_origin_backtest
 
+    level, y = job
     names = candidate_names(
         y[SERIES_ID].nunique(),
         local_max_series=config.local_max_series,
         prophet_max_series=config.prophet_max_series,
+        unit_cost=CASELOAD in y.columns,
     )
     if config.allowed_models is not None:
         names = [n for n in names if n in config.allowed_models] or names[:1]
-    models = build_models(names, **_model_options(level, config, executor))
+    models = build_models(names, **_model_options(level, config))
     frame = rolling_origin_backtest(y, models, h=h, n_windows=config.n_windows, step=step)
     return frame.assign(level=level), names
 
 
-def _fitted(name: str, level: str, y: pd.DataFrame, config: TrainConfig, executor: Any) -> Any:
-    return build_models([name], **_model_options(level, config, executor))[name].fit(y)
+def _fitted(job: tuple[str, pd.DataFrame, str], *, config: TrainConfig) -> Any:
+    """The named model of one level, fitted on the level's whole history."""
+    level, y, name = job
+    return build_models([name], **_model_options(level, config))[name].fit(y)
 
 
-def _model_options(level: str, config: TrainConfig, executor: Any) -> dict:
+def _model_options(level: str, config: TrainConfig) -> dict:
     at_wards = level.startswith(f"{WARD_LEVEL}/")
     gbm = {"covariates": config.covariates, "neighbours": config.neighbours} if at_wards else {}
-    return {"seed": config.seed, "executor": executor, "gbm_options": gbm}
+    return {"seed": config.seed, "gbm_options": gbm}
 
 
 def _by_level(frames: list[pd.DataFrame]):
@@ -228,24 +254,37 @@ def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFram
 
 
 def _calibrated_intervals(backtest, levels):
-    """Conformal intervals per level, and their coverage measured leaving each origin out."""
+    """Conformal intervals per level, and the backtest's intervals computed leaving each origin out.
+
+    Returns:
+        level -> fitted intervals; level -> coverage and width of the held-out intervals; the
+        held-out interval columns keyed by unique_id, cutoff, month (one row per backtest row).
+    """
     from demandcast.models.conformal import ConformalIntervals
 
-    intervals, coverage = {}, {}
+    intervals, coverage, frames = {}, {}, []
     for level, frame in backtest.groupby("level", sort=False):
         intervals[level] = ConformalIntervals(levels=levels).fit(frame, RECONCILED)
-        held_out = [
-            ConformalIntervals(levels=levels)
-            .fit(frame[frame[CUTOFF] != c], RECONCILED)
-            .apply(_as_forecast(frame[frame[CUTOFF] == c]))
-            for c in sorted(frame[CUTOFF].unique())
-        ]
-        coverage[level] = interval_scores(pd.concat(held_out, ignore_index=True), levels)
-    return intervals, coverage
+        held_out = pd.concat(
+            [
+                ConformalIntervals(levels=levels)
+                .fit(frame[frame[CUTOFF] != c], RECONCILED)
+                .apply(_as_forecast(frame[frame[CUTOFF] == c]))
+                for c in sorted(frame[CUTOFF].unique())
+            ],
+            ignore_index=True,
+        )
+        coverage[level] = interval_scores(held_out, levels)
+        frames.append(held_out[[SERIES_ID, CUTOFF, MONTH, *_interval_names(levels)]])
+    return intervals, coverage, pd.concat(frames, ignore_index=True)
+
+
+def _interval_names(levels: tuple[int, ...]) -> list[str]:
+    return [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
 
 
 def _as_forecast(window: pd.DataFrame) -> pd.DataFrame:
-    columns = [SERIES_ID, MONTH, HORIZON_STEP, ACTUAL]
+    columns = [SERIES_ID, CUTOFF, MONTH, HORIZON_STEP, ACTUAL]
     return window[columns].assign(**{MEAN: window[RECONCILED].to_numpy()})
 
 
