@@ -49,3 +49,13 @@ def test_cost_without_its_caseload_is_refused():
         CaseloadTimesUnitCost(caseload_model=SeasonalNaive()).fit(
             cost_series([1.0, 1.0]).drop(columns=[CASELOAD])
         )
+
+
+def test_series_of_one_service_share_the_growth_of_their_sum():
+    a = cost_series([100.0, 110.0]).assign(**{"service": "s"})
+    b = cost_series([100.0, 130.0], caseload=30.0).assign(**{SERIES_ID: "b", "service": "s"})
+    model = CaseloadTimesUnitCost(caseload_model=SeasonalNaive()).fit(pd.concat([a, b], ignore_index=True))
+
+    # (10 x 110 + 30 x 130) / (10 x 100 + 30 x 100)
+    assert model.growth_.to_dict() == pytest.approx({"a": 1.25, "b": 1.25})
+    assert model.unit_cost_.to_dict() == pytest.approx({"a": 110.0, "b": 130.0})

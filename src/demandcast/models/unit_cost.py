@@ -3,19 +3,20 @@
 Cost is caseload times what a case costs. Caseload is smooth and seasonal, which a global model
 learns well across wards; the unit cost drifts upwards with each April's prices as new packages
 replace old ones, a trend that trees cannot extrapolate. Modelling them apart lets each part be
-forecast by what suits it: the caseload by the caseload model, the unit cost by its recent level
-carried forward at its own year-on-year growth (measured in benchmarks/holdout.md).
+forecast by what suits it: the caseload by the caseload model, the unit cost by each series' recent
+level carried forward at its service's year-on-year growth (measured in benchmarks/holdout.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from demandcast.columns import CASELOAD, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
+from demandcast.columns import CASELOAD, CLIENT_GROUP, MEAN, MEASURE, MONTH, SERIES_ID, SERVICE, VALUE
 from demandcast.errors import InputError
 from demandcast.models.base import Forecaster, check_horizon, check_series_frame, infer_freq, seasonal_period
 
@@ -27,12 +28,22 @@ class CaseloadTimesUnitCost(Forecaster):
         caseload_model: an unfitted forecaster of caseload (cloned before fitting).
         recent: periods whose total cost over total caseload is the current unit cost.
         max_growth: the yearly unit-cost growth is clipped to +/- this fraction.
+        growth_by: key columns of `y` whose series share one growth rate (those present are used;
+            none present: each series has its own). A ward's yearly unit-cost ratio is noisy; the
+            service's across all wards is not (benchmarks/holdout.md).
     """
 
-    def __init__(self, caseload_model: Forecaster | None = None, recent: int = 3, max_growth: float = 0.3):
+    def __init__(
+        self,
+        caseload_model: Forecaster | None = None,
+        recent: int = 3,
+        max_growth: float = 0.3,
+        growth_by: Sequence[str] = (CLIENT_GROUP, SERVICE),
+    ):
         self.caseload_model = caseload_model
         self.recent = recent
         self.max_growth = max_growth
+        self.growth_by = growth_by
 
     def fit(self, y: pd.DataFrame) -> Self:
         """Fit on `y`: columns unique_id, month, value (cost) and `caseload` (the same node's caseload)."""
@@ -47,6 +58,9 @@ class CaseloadTimesUnitCost(Forecaster):
             caseload = caseload.assign(**{MEASURE: CASELOAD})
         self.caseload_model_ = clone(self.caseload_model).fit(caseload)
         self.unit_cost_, self.growth_ = self._unit_cost(y)
+        keys = [key for key in self.growth_by if key in y.columns]
+        if keys:
+            self.growth_ = self._pooled_growth(y, keys)
         return self
 
     def predict(self, h: int) -> pd.DataFrame:
@@ -76,6 +90,16 @@ class CaseloadTimesUnitCost(Forecaster):
         unit = now.fillna(overall)
         unit.index, growth.index = unit.index.astype("str"), growth.index.astype("str")
         return unit, growth
+
+
+    def _pooled_growth(self, y: pd.DataFrame, keys: list[str]) -> pd.Series:
+        """Each series' growth: that of the sum of all series sharing its `keys`."""
+        pool = y[keys].astype("str").agg("|".join, axis=1)
+        summed = y.groupby([pool, y[MONTH]])[[VALUE, CASELOAD]].sum()
+        summed = summed.rename_axis([SERIES_ID, MONTH]).reset_index()
+        _, growth = self._unit_cost(summed)
+        series_pool = pd.Series(pool.to_numpy(), index=y[SERIES_ID].astype("str")).groupby(level=0).first()
+        return series_pool.map(growth).fillna(1.0)
 
 
 def _ratio(cost: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
