@@ -197,13 +197,15 @@ def bottom_backtest_with_intervals(backtest: pd.DataFrame, levels: tuple[int, ..
     """The ward x service rows of the backtest, with conformal intervals of the reconciled forecasts.
 
     Each origin's intervals are calibrated on the other origins (leave one origin out), so their
-    coverage is honest.
+    coverage is honest; a backtest that already carries such intervals keeps them.
 
     Args:
         backtest: TrainResult.backtest (area_level, area, client_group, service, measure, cutoff,
             horizon_step, month, actual, reconciled, ...).
     """
     bottom = backtest[(backtest[AREA_LEVEL] == WARD_LEVEL) & (backtest[SERVICE] != ALL)]
+    if all(f"{side}_{level}" in bottom for level in levels for side in ("lo", "hi")):
+        return bottom  # training already added held-out intervals to its backtest
     frames = []
     for (_, cutoff), window in bottom.groupby([MEASURE, CUTOFF], sort=True):
         others = bottom[(bottom[MEASURE] == window[MEASURE].iat[0]) & (bottom[CUTOFF] != cutoff)]
