@@ -25,6 +25,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -207,9 +208,11 @@ def _dp_protected(panel: pd.DataFrame, level: ProtectionLevel, seed: int) -> pd.
 
 def dp_noise_scale(panel: pd.DataFrame, level: ProtectionLevel) -> float:
     """The Laplace scale OpenDP calibrates for the level's epsilon and contribution bound."""
+    if level.epsilon is None or level.contributions_per_person is None:
+        raise InputError(f"protection level {level.name!r}: DP needs an epsilon and a contribution bound")
     one_cell = panel[panel[MEASURE].isin(list(COUNT_MEASURES))].head(1)
     _, info = dp_release(one_cell, level.epsilon, contributions_per_person=level.contributions_per_person)
-    return float(info["scale"])
+    return float(cast(float, info["scale"]))
 
 
 def discrete_laplace(rng: np.random.Generator, scale: float, size: int) -> np.ndarray:
