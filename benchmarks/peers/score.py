@@ -118,7 +118,7 @@ def shortfalls(table: pd.DataFrame) -> list[str]:
         for name, value in better.sort_values().items():
             lines.append(
                 f"- {measure}, {label}: {MODELS[name]} {value:.3f} < demandcast {by_model['demandcast']:.3f} "
-                f"({1 - by_model['demandcast'] / value:+.0%} for demandcast)"
+                f"(demandcast's MASE {by_model['demandcast'] / value - 1:.0%} higher)"
             )
     return lines
 
