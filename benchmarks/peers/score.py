@@ -30,7 +30,7 @@ MODELS = {
     "autoets": "AutoETS",
     "demandcast": "demandcast",
 }
-SAMPLE_ROW = "ward bottom, ETS/Prophet sample"
+SAMPLE_ROW = "ward bottom, seeded sample (600 over the 3 measures)"
 
 
 def load_forecasts(series: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
