@@ -65,8 +65,40 @@ def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timest
 
 
 def _cpu_seconds() -> float:
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+    """CPU seconds of this process, its finished children and its live worker processes."""
+    own, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = sum(_proc_cpu(pid) for pid in _live_children())
+    return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime + live
+
+
+def _live_children() -> list[int]:
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        pids += [int(p) for p in (task / "children").read_text().split()]
+    return pids
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_gb(pid: int | str = "self") -> float:
+    """Peak resident memory (VmHWM) of a process in GB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024**2
+    return float("nan")
+
+
+def _backtest_coverage(result) -> list[str]:
+    """Leave-one-origin-out coverage of the reconciled intervals in the backtest, per level."""
+    lines = ["| level | measure | backtest cover 80 | backtest cover 95 |", "|---|---|---:|---:|"]
+    for measure, levels in result.metrics.items():
+        for level in LEVELS:
+            row = levels[level]["reconciled"]
+            lines.append(f"| {level} | {measure} | {row['coverage_80']:.0%} | {row['coverage_95']:.0%} |")
+    return lines
 
 
 def main() -> None:
@@ -92,8 +124,8 @@ def main() -> None:
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2))
     seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    worker_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    peak_gb = _peak_gb()
+    worker_gb = max((_peak_gb(pid) for pid in _live_children()), default=0.0)
     if args.save:
         result.forecasts.to_parquet(args.save)
     scores = holdout_scores(result.forecasts, aggregate(hpanel, hierarchy), as_of)
@@ -121,7 +153,9 @@ def main() -> None:
         f"{worker_gb:.2f} GB (largest worker).\n"
         + "Stages (s): "
         + ", ".join(f"{k} {v:.1f}" for k, v in result.stage_seconds.items())
-        + f"\n\nChosen models: {chosen}\n\nReconciliation: {methods}\n"
+        + f"\n\nChosen models: {chosen}\n\nReconciliation: {methods}\n\n"
+        + "\n".join(_backtest_coverage(result))
+        + "\n"
     )
     args.out.write_text(text)
     print(text)

@@ -120,3 +120,17 @@ def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
 
     assert (pooled[HI_95] > pooled[HI_80]).all() and (pooled[LO_95] < pooled[LO_80]).all()
     assert (alone[HI_95] == alone[HI_80]).iloc[0]
+
+
+def test_borrowed_residuals_keep_the_widening_with_the_horizon():
+    rng = np.random.default_rng(4)
+    steps = np.tile(np.arange(1, 13), 3)
+    backtest = pd.DataFrame(
+        {SERIES_ID: "a", HORIZON_STEP: steps, ACTUAL: 100 + rng.normal(0, 5, len(steps)), "model": 100.0}
+    )
+    forecasts = pd.DataFrame({SERIES_ID: "a", MONTH: pd.date_range("2025-01-01", periods=12, freq="MS")})
+
+    out = ConformalIntervals(min_per_step=40).fit(backtest, "model").apply(forecasts.assign(**{MEAN: 100.0}))
+
+    width = (out[HI_80] - out[LO_80]).to_numpy()
+    assert width[-1] == pytest.approx(width[0] * np.sqrt(12), rel=1e-9)

@@ -31,9 +31,10 @@ class ConformalIntervals:
         levels: nominal coverages in percent.
         keys: the columns that identify a series, in both the backtest and the forecasts.
         lower_bound: intervals are clipped below at this value; None leaves them unclipped.
-        min_per_step: a step with fewer residuals borrows those of the nearest steps until it has
-            this many; with one series and three origins a step alone has three residuals, whose
-            extremes would serve as both the 80% and the 95% bounds.
+        min_per_step: a step with fewer residuals borrows those of the nearest steps (rescaled by
+            the square root of the step) until it has this many; with one series and three
+            origins a step alone has three residuals, whose extremes would serve as both the 80%
+            and the 95% bounds.
     """
 
     def __init__(
@@ -96,7 +97,10 @@ class ConformalIntervals:
     def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
         """Per step, the lower and upper score quantile of each level; widening with the step."""
         unique = np.array(sorted(set(steps)))
-        pools = [self._pooled(scores.to_numpy(), steps, step) for step in unique]
+        # borrowed scores are rescaled by sqrt(step) (errors of a random walk), so a pool keeps
+        # the widening with the horizon instead of averaging it away
+        per_root = scores.to_numpy() / np.sqrt(steps)
+        pools = [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
         columns = {}
         for level in self.levels:
             alpha = 1 - level / 100
