@@ -44,6 +44,7 @@ from demandcast.data.wards import load_wards
 
 DEFAULT_SEED = 20260331
 BURN_IN_YEARS = 25
+OLDEST_BIRTH_YEAR = 1906  # the oldest person alive in England in 2020 was born in 1908
 RECORD_COLUMNS: tuple[str, ...] = (*REQUIRED_RECORD_COLUMNS, *OPTIONAL_RECORD_COLUMNS)
 DATE_DTYPE = "datetime64[us]"
 
@@ -118,6 +119,8 @@ def _with_people(
         ethnicity[rows] = ethnicities(share[rows], value, rng)
     first_year = people["first_start"].to_numpy().astype("datetime64[Y]").astype("int64") + 1970
     birth_year = first_year - np.floor(people["age_at_first"].to_numpy()).astype("int64")
+    # the stock reaches back decades: nobody alive in the window was born before OLDEST_BIRTH_YEAR
+    birth_year = np.maximum(birth_year, OLDEST_BIRTH_YEAR)
     described = pd.DataFrame(
         {SEX: sex, ETHNICITY: ethnicity, PRIMARY_SUPPORT_REASON: reason.to_numpy(), BIRTH_YEAR: birth_year},
         index=people.index,
