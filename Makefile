@@ -20,6 +20,8 @@ $(DEMO_DIR)/records.parquet: | $(STAMP)
 run: install $(DEMO_DIR)/records.parquet
 	$(VENV)/bin/demandcast validate $(DEMO_DIR)/records.parquet --wards $(DEMO_DIR)/wards.geojson --quarantine $(DEMO_DIR)/quarantine.csv
 	$(VENV)/bin/demandcast panel $(DEMO_DIR)/records.parquet --wards $(DEMO_DIR)/wards.geojson --out $(DEMO_DIR)/panel.parquet
+	$(VENV)/bin/demandcast train --records $(DEMO_DIR)/records.parquet --wards $(DEMO_DIR)/wards.geojson --out $(DEMO_DIR)/model
+	$(VENV)/bin/demandcast forecast --model champion --out $(DEMO_DIR)/forecasts_published.csv --publish
 
 test: install
 	$(PY) -m pytest
