@@ -134,3 +134,12 @@ def test_borrowed_residuals_keep_the_widening_with_the_horizon():
 
     width = (out[HI_80] - out[LO_80]).to_numpy()
     assert width[-1] == pytest.approx(width[0] * np.sqrt(12), rel=1e-9)
+
+
+def test_widened_intervals_stretch_about_the_mean_by_level():
+    fitted = ConformalIntervals().fit(random_walk_backtest(), "m")
+
+    plain, wide = fitted.apply(forecasts(["s0"], 6)), fitted.widened({80: 1.5}).apply(forecasts(["s0"], 6))
+
+    np.testing.assert_allclose(wide[HI_80] - 100, 1.5 * (plain[HI_80] - 100))
+    np.testing.assert_allclose(wide[LO_95], plain[LO_95])

@@ -153,8 +153,11 @@ def test_backtest_carries_the_reconciled_intervals_held_out_origin_by_origin(res
     council = backtest[(backtest[AREA_LEVEL] == "council") & (backtest[CLIENT_GROUP] == ALL)]
     council = council[council[SERVICE] == ALL]
     inside = (council["actual"] >= council["lo_80"]) & (council["actual"] <= council["hi_80"])
-    reported = result.metrics["caseload"]["council/all"]["reconciled"]["coverage_80"]
-    assert inside.mean() == pytest.approx(reported)
+    reported = result.metrics["caseload"]["council/all"]["reconciled"]
+    assert inside.mean() == pytest.approx(reported["coverage_80"])
+    # stretched until they cover their nominal share of the held-out origins
+    assert reported["coverage_80"] >= 0.80 and reported["coverage_95"] >= 0.95
+    assert reported["widening_80"] >= 1.0
 
 
 def test_cost_series_carry_their_caseload_and_compete_as_caseload_times_unit_cost(panel):

@@ -9,6 +9,7 @@ Intervals never narrow as the horizon grows, and are clipped at a lower bound (0
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Self
 
@@ -92,6 +93,14 @@ class ConformalIntervals:
             if self.lower_bound is not None:
                 lo, hi = lo.clip(lower=self.lower_bound), hi.clip(lower=self.lower_bound)
             out[interval_columns(level)[0]], out[interval_columns(level)[1]] = lo, hi
+        return out
+
+    def widened(self, factors: dict[int, float]) -> ConformalIntervals:
+        """A copy whose intervals of each level are `factors[level]` times as far from the mean."""
+        out = copy.copy(self)
+        out.quantiles_ = self.quantiles_.copy()
+        for level, factor in factors.items():
+            out.quantiles_[list(interval_columns(level))] *= factor
         return out
 
     def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
