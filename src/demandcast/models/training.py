@@ -265,11 +265,20 @@ def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFram
     frames = []
     for _, window in backtest.groupby(CUTOFF, sort=True):
         base = window[[SERIES_ID, MONTH]].assign(**{MEAN: window[CHOSEN].to_numpy()})
-        outside = residuals[~residuals[MONTH].isin(window[MONTH].unique())]
-        out = reconcile(base, s_df, node_tags, methods, outside if len(outside) else residuals)
+        out = reconcile(base, s_df, node_tags, methods, _residuals_outside(residuals, window[MONTH]))
         columns = {f"{RECONCILED}_{m}": out[m][MEAN].to_numpy() for m in methods}
         frames.append(window.assign(**columns))
     return pd.concat(frames, ignore_index=True)
+
+
+def _residuals_outside(residuals: pd.DataFrame, months: pd.Series, at_least: int = 12) -> pd.DataFrame:
+    """The residuals of the months outside a window, when they span at least `at_least` periods.
+
+    Fewer periods leave MinT's shrunk covariance singular on short panels; then every period's
+    residuals are used (the demo's origins each have 12 months outside their window).
+    """
+    outside = residuals[~residuals[MONTH].isin(months.unique())]
+    return outside if outside[MONTH].nunique() >= max(at_least, months.nunique()) else residuals
 
 
 def _calibrated_intervals(backtest, levels):
