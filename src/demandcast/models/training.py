@@ -135,21 +135,27 @@ def train(
         h, step = backtest_span(freq, config.horizon)
         job = partial(_level_backtest, config=config, h=h, step=step)
         done = _map(executor, job, [(level, series[m][level]) for m, level in jobs])
-    measures, backtests, metrics, decisions = {}, [], {}, {}
+    outcomes: dict[str, _Outcome] = {}
+    backtests, metrics, decisions = [], {}, {}
     for measure, by_level in series.items():
         levels = {level: done[jobs.index((measure, level))] for level in by_level}
         outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock)
         metrics[measure], decisions[measure] = outcome.metrics, outcome.decision
         backtests.append(_public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
-        measures[measure] = outcome
+        outcomes[measure] = outcome
     with clock("fit"):
-        fit_jobs = [(level, series[m][level], measures[m].chosen[level]) for m, level in jobs]
+        fit_jobs = [(level, series[m][level], outcomes[m].chosen[level]) for m, level in jobs]
         fitted = _map(executor, partial(_fitted, config=config), fit_jobs)
-    for measure, outcome in measures.items():
-        models = {level: fitted[jobs.index((measure, level))] for level in outcome.chosen}
-        measures[measure] = MeasureModel(
-            outcome.chosen, models, outcome.method, outcome.residuals, outcome.intervals
+    measures = {
+        measure: MeasureModel(
+            outcome.chosen,
+            {level: fitted[jobs.index((measure, level))] for level in outcome.chosen},
+            outcome.method,
+            outcome.residuals,
+            outcome.intervals,
         )
+        for measure, outcome in outcomes.items()
+    }
     model = DemandModel(hierarchy, measures, config.horizon, nodes)
     with clock("forecast"):
         forecasts = model.forecast(config.horizon)

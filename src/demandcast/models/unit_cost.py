@@ -91,7 +91,6 @@ class CaseloadTimesUnitCost(Forecaster):
         unit.index, growth.index = unit.index.astype("str"), growth.index.astype("str")
         return unit, growth
 
-
     def _pooled_growth(self, y: pd.DataFrame, keys: list[str]) -> pd.Series:
         """Each series' growth: that of the sum of all series sharing its `keys`."""
         pool = y[keys].astype("str").agg("|".join, axis=1)
