@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -48,6 +46,7 @@ from demandcast.data.panel_input import hpanel_from_ward_panel, read_panel_input
 from demandcast.data.validation import ValidationResult, load_records
 from demandcast.data.wards import load_wards
 from demandcast.features.panel import monthly_panel
+from demandcast.files import write_atomically
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.hierarchy import Hierarchy, build_hierarchy
 from demandcast.models.training import RECONCILED, TrainConfig, TrainResult, train
@@ -305,15 +304,3 @@ def _write_outputs(out, result, fairness, gates, privacy, card) -> dict[str, Pat
 def _json(value: Any) -> str:
     return json.dumps(json_ready(value), indent=2, default=str, allow_nan=False) + "\n"
 
-
-def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call `write` on a temporary file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return path

@@ -11,7 +11,7 @@ from rich.console import Console
 from demandcast.checks.forecast_disclosure import protect_forecasts
 from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
 from demandcast.errors import InputError
-from demandcast.pipeline import write_atomically
+from demandcast.files import write_atomically
 from demandcast.settings import Settings
 
 _SUFFIXES = (".parquet", ".csv")

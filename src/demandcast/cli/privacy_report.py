@@ -8,8 +8,6 @@ Only aggregates leave the process: no person-level value is written or logged.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +30,7 @@ from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
 from demandcast.features.panel import monthly_panel
 from demandcast.features.spatial import queen_neighbours
+from demandcast.files import write_atomically
 from demandcast.models.hierarchy import build_hierarchy
 from demandcast.models.reconcile import MINT_SHRINK
 from demandcast.models.selection import ETS, MEAN_OF_LAST_YEAR, SEASONAL_NAIVE
@@ -130,9 +129,9 @@ def write_report(table: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     """Write the table (CSV) and its chart (PNG) into `out`, each atomically."""
     out.mkdir(parents=True, exist_ok=True)
     csv_path, png_path = out / REPORT_CSV, out / REPORT_PNG
-    _atomic(csv_path, lambda path: table.to_csv(path, index=False))
+    write_atomically(csv_path, lambda path: table.to_csv(path, index=False))
     figure = report_figure(table)
-    _atomic(png_path, lambda path: figure.savefig(path, format="png", dpi=110, bbox_inches="tight"))
+    write_atomically(png_path, lambda path: figure.savefig(path, format="png", dpi=110, bbox_inches="tight"))
     return csv_path, png_path
 
 
@@ -199,13 +198,3 @@ def _summary(table: pd.DataFrame) -> str:
     columns = ["level", MEASURE, "cells_altered_share", "ward_wape", "council_wape", "bias_imd_1"]
     return table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
-
-def _atomic(path: Path, write) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)

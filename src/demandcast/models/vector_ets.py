@@ -1,0 +1,268 @@
+"""Exponential smoothing for thousands of series at once: a grid search run as array recursions.
+
+Every series is smoothed with every combination of a small parameter grid in one pass over time
+(arrays of shape [series, grid]), and each series keeps the combination with the lowest AICc
+(or in-sample SSE). The grid spans four forms of additive-error ETS: level only, damped trend,
+additive season, and both, so a series can fall back to a simpler form when that fits as well.
+Initial states come from a classical decomposition of the first two seasons, never optimised,
+which is what makes the search cheap: about a second for four thousand monthly series.
+
+Series that are constant (including all zeros) forecast their value; series shorter than two
+seasons plus a few periods fall back to seasonal naive; both are listed in `fallbacks_`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import MONTH
+from demandcast.errors import InputError
+from demandcast.models.base import (
+    Forecaster,
+    check_horizon,
+    check_series_frame,
+    forecast_frame,
+    future_months,
+    infer_freq,
+    seasonal_period,
+    series_values,
+)
+from demandcast.models.baselines import last_season
+
+CRITERIA = ("aicc", "sse")
+TRANSFORMS = (None, "log1p")
+EXTRA_PERIODS = 3
+"""Periods beyond two full seasons a series needs before it is smoothed rather than repeated."""
+CHUNK_SERIES = 256
+"""Series smoothed together: keeps the [series, grid, season] state in cache-sized pieces."""
+NON_SEASONAL, SEASONAL = "N", "A"
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """One column per candidate model: its smoothing parameters, form and parameter count."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    gamma: np.ndarray
+    phi: np.ndarray
+    has_trend: np.ndarray
+    has_season: np.ndarray
+    n_params: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Per-series final states of the chosen model; `season[:, k]` is the index k + 1 periods ahead."""
+
+    level: np.ndarray
+    trend: np.ndarray
+    phi: np.ndarray
+    season: np.ndarray
+    form: np.ndarray
+
+
+class VectorETSForecaster(Forecaster):
+    """Additive-error ETS (damped additive trend, additive season) chosen per series from a grid.
+
+    Args:
+        alphas: level smoothing values tried.
+        betas: trend smoothing values tried (only those no larger than alpha).
+        gammas: season smoothing values tried (only those no larger than 1 - alpha).
+        phis: trend damping values tried; 1.0 is an undamped trend with one parameter fewer.
+        criterion: "aicc" (choose form and parameters by AICc) or "sse" (full damped seasonal
+            form only, lowest in-sample one-step squared error).
+        seasonal: whether seasonal forms are candidates.
+        transform: None, or "log1p" to smooth log(1 + y) (a multiplicative season) and return
+            exp(forecast) - 1; needs non-negative values.
+        min_periods: series shorter than this repeat their last season; None: two seasons + 3.
+    """
+
+    def __init__(
+        self,
+        alphas: Sequence[float] = (0.05, 0.1, 0.2, 0.4, 0.7),
+        betas: Sequence[float] = (0.005, 0.02, 0.08),
+        gammas: Sequence[float] = (0.01, 0.05, 0.15, 0.3),
+        phis: Sequence[float] = (0.8, 0.9, 0.98, 1.0),
+        criterion: str = "aicc",
+        seasonal: bool = True,
+        transform: str | None = None,
+        min_periods: int | None = None,
+    ):
+        self.alphas = alphas
+        self.betas = betas
+        self.gammas = gammas
+        self.phis = phis
+        self.criterion = criterion
+        self.seasonal = seasonal
+        self.transform = transform
+        self.min_periods = min_periods
+
+    def fit(self, y: pd.DataFrame) -> Self:
+        """Fit every series of `y` (columns unique_id, month, value; extra key columns ignored)."""
+        check_series_frame(y)
+        self._validate_params()
+        self.freq_ = infer_freq(y[MONTH])
+        self.last_month_ = pd.Timestamp(y[MONTH].max())
+        m = seasonal_period(self.freq_)
+        values = series_values(y)
+        if self.transform == "log1p" and min(v.min() for v in values.values()) < 0:
+            raise InputError("transform 'log1p' needs non-negative values")
+        self.series_ids_ = list(values)
+        fits, self.fallbacks_ = self._fit_all(list(values.values()), m)
+        self.level_, self.trend_, self.phi_ = fits.level, fits.trend, fits.phi
+        self.season_, self.form_ = fits.season, fits.form
+        return self
+
+    def predict(self, h: int) -> pd.DataFrame:
+        """Columns unique_id, month, mean for the `h` periods after the last fitted month."""
+        h = check_horizon(h)
+        if not hasattr(self, "level_"):
+            raise InputError(f"{type(self).__name__} is not fitted; call fit first")
+        steps = np.arange(1, h + 1)
+        damped_sum = np.cumsum(self.phi_[:, None] ** steps, axis=1)
+        season = self.season_[:, (steps - 1) % self.season_.shape[1]]
+        means = self.level_[:, None] + damped_sum * self.trend_[:, None] + season
+        if self.transform == "log1p":
+            means = np.expm1(np.minimum(means, 700.0))
+        rows = dict(zip(self.series_ids_, means, strict=True))
+        return forecast_frame(rows, future_months(self.last_month_, h, self.freq_))
+
+    def _validate_params(self) -> None:
+        if self.criterion not in CRITERIA:
+            raise InputError(f"criterion must be one of {CRITERIA}, got {self.criterion!r}")
+        if self.transform not in TRANSFORMS:
+            raise InputError(f"transform must be one of {TRANSFORMS}, got {self.transform!r}")
+        for name in ("alphas", "betas", "gammas", "phis"):
+            grid = np.asarray(getattr(self, name), dtype=float)
+            if grid.ndim != 1 or grid.size == 0 or (grid <= 0).any() or (grid > 1).any():
+                raise InputError(f"{name} must be a non-empty sequence of values in (0, 1]")
+        if self.min_periods is not None and self.min_periods < 4:
+            raise InputError(f"min_periods must be at least 4 or None, got {self.min_periods}")
+
+    def _fit_all(self, series: list[np.ndarray], m: int) -> tuple[_Fit, dict[str, str]]:
+        n = len(series)
+        level, trend, phi = np.zeros(n), np.zeros(n), np.ones(n)
+        season, form = np.zeros((n, m)), np.full(n, "seasonal naive", dtype=object)
+        fallbacks: dict[str, str] = {}
+        min_periods = self.min_periods or 2 * m + EXTRA_PERIODS
+        lengths = np.array([len(v) for v in series])
+        for length in np.unique(lengths):
+            rows = np.flatnonzero(lengths == length)
+            matrix = np.stack([series[i] for i in rows])
+            matrix = np.log1p(matrix) if self.transform == "log1p" else matrix
+            if length < min_periods:
+                season[rows] = [last_season(v, m) for v in matrix]
+                fallbacks |= {self.series_ids_[i]: f"short: {length} < {min_periods} periods" for i in rows}
+                continue
+            constant = np.ptp(matrix, axis=1) == 0
+            level[rows[constant]], form[rows[constant]] = matrix[constant, 0], "constant"
+            fallbacks |= {self.series_ids_[i]: "constant" for i in rows[constant]}
+            smoothed = self._fit_matrix(matrix[~constant], m)
+            target = rows[~constant]
+            level[target], trend[target], phi[target] = smoothed.level, smoothed.trend, smoothed.phi
+            season[target], form[target] = smoothed.season, smoothed.form
+        return _Fit(level, trend, phi, season, form), fallbacks
+
+    def _fit_matrix(self, y: np.ndarray, m: int) -> _Fit:
+        grid = candidate_grid(
+            self.alphas, self.betas, self.gammas, self.phis, m, self.seasonal, self.criterion
+        )
+        pieces = [_fit_chunk(y[i : i + CHUNK_SERIES], grid, m) for i in range(0, len(y), CHUNK_SERIES)]
+        return _Fit(*(np.concatenate([getattr(p, f) for p in pieces]) for f in _Fit.__dataclass_fields__))
+
+
+def candidate_grid(
+    alphas: Sequence[float],
+    betas: Sequence[float],
+    gammas: Sequence[float],
+    phis: Sequence[float],
+    m: int,
+    seasonal: bool = True,
+    criterion: str = "aicc",
+) -> _Grid:
+    """Every admissible (alpha, beta, gamma, phi, trend?, season?) combination, simplest forms first.
+
+    Admissible: beta <= alpha and gamma <= 1 - alpha (the usual ETS parameter region). With
+    criterion "sse" only the full form (trend and, if `seasonal`, season) is a candidate.
+    """
+    forms = [(False, False), (True, False), (False, True), (True, True)]
+    forms = [
+        (t, s) for t, s in forms if (seasonal or not s) and (criterion == "aicc" or (t and s == seasonal))
+    ]
+    columns = []
+    for has_trend, has_season in forms:
+        for a in alphas:
+            for b in betas if has_trend else [0.0]:
+                for g in gammas if has_season else [0.0]:
+                    for p in phis if has_trend else [1.0]:
+                        if b <= a and g <= 1 - a:
+                            k = 1 + has_trend * (2 + (p < 1)) + has_season * m + 1
+                            columns.append((a, b, g, p, has_trend, has_season, k))
+    return _Grid(*(np.array(c) for c in zip(*columns, strict=True)))
+
+
+def initial_states(y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(level, trend, season[m, n]) before the first period, from the first two seasons of each row.
+
+    The trend is the change between the two seasonal means per period; the season is the mean
+    deviation from that line at each position, centred to sum to zero.
+    """
+    first, second = y[:, :m].mean(axis=1), y[:, m : 2 * m].mean(axis=1)
+    trend = (second - first) / m
+    t = np.arange(2 * m)
+    line = first[:, None] + trend[:, None] * (t - (m - 1) / 2)
+    deviation = (y[:, : 2 * m] - line).reshape(len(y), 2, m).mean(axis=1)
+    season = deviation - deviation.mean(axis=1, keepdims=True)
+    return first - trend * (m + 1) / 2, trend, season.T
+
+
+def _fit_chunk(y: np.ndarray, grid: _Grid, m: int) -> _Fit:
+    level, trend, season = _starting_states(y, grid, m)
+    alpha, beta, gamma, phi = grid.alpha, grid.beta, grid.gamma, grid.phi
+    sse = np.zeros_like(level)
+    n_periods = y.shape[1]
+    for t in range(n_periods):
+        position = t % m
+        damped = phi * trend
+        error = y[:, t, None] - (level + damped + season[position])
+        sse += error**2
+        level = level + damped + alpha * error
+        trend = damped + beta * error
+        season[position] += gamma * error
+    best = np.argmin(_criterion(sse, grid.n_params, n_periods, y), axis=1)
+    rows = np.arange(len(y))
+    ahead = (n_periods + np.arange(m)) % m
+    form = _form_names(grid)[best]
+    return _Fit(level[rows, best], trend[rows, best], phi[best], season[ahead][:, rows, best].T, form)
+
+
+def _form_names(grid: _Grid) -> np.ndarray:
+    """ETS(error, trend, season) names of the grid's columns: "A,Ad,A" is damped trend with season."""
+    trend = np.where(~grid.has_trend, "N", np.where(grid.phi < 1, "Ad", "A"))
+    season = np.where(grid.has_season, SEASONAL, NON_SEASONAL)
+    return np.array([f"A,{t},{s}" for t, s in zip(trend, season, strict=True)], dtype=object)
+
+
+def _starting_states(y: np.ndarray, grid: _Grid, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level and trend [n, grid] and season [m, n, grid]; forms without a trend or season start flat."""
+    level, trend, season = initial_states(y, m)
+    flat_level = y[:, : 2 * m].mean(axis=1)
+    flat_season = y[:, : 2 * m].reshape(len(y), 2, m).mean(axis=1).T - flat_level
+    level0 = np.where(grid.has_trend, level[:, None], flat_level[:, None])
+    trend0 = np.where(grid.has_trend, trend[:, None], 0.0)
+    season0 = np.where(grid.has_trend, season[:, :, None], flat_season[:, :, None])
+    return level0, trend0, np.where(grid.has_season, season0, 0.0)
+
+
+def _criterion(sse: np.ndarray, n_params: np.ndarray, n_periods: int, y: np.ndarray) -> np.ndarray:
+    """AICc of a Gaussian additive-error model from its SSE (floored so a perfect fit stays finite)."""
+    floor = 1e-10 * (np.mean(y**2, axis=1, keepdims=True) + 1e-12) * n_periods
+    k = n_params
+    penalty = 2 * k + 2 * k * (k + 1) / np.maximum(n_periods - k - 1, 1)
+    return n_periods * np.log(np.maximum(sse, floor)) + penalty

@@ -1,0 +1,176 @@
+"""Grid-searched ETS on all series at once: exact without noise, as good as statsmodels on ETS data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID, VALUE
+from demandcast.errors import InputError
+from demandcast.models.baselines import SeasonalNaive
+from demandcast.models.metrics import mase, seasonal_naive_scales
+from demandcast.models.statistical import ETSForecaster
+from demandcast.models.vector_ets import VectorETSForecaster, initial_states
+
+
+def long_frame(rows: dict[str, np.ndarray], start: str = "2020-01-01", freq: str = "MS") -> pd.DataFrame:
+    """unique_id, month, value from equal-length arrays that all end at the same period."""
+    n = max(len(v) for v in rows.values())
+    months = pd.date_range(start, periods=n, freq=freq)
+    frames = [
+        pd.DataFrame({SERIES_ID: uid, MONTH: months[n - len(v) :], VALUE: np.asarray(v, dtype=float)})
+        for uid, v in rows.items()
+    ]
+    y = pd.concat(frames, ignore_index=True).astype({SERIES_ID: "str"})
+    return y.sort_values([SERIES_ID, MONTH], ignore_index=True)
+
+
+def trend_and_season(n: int, m: int = 12, level: float = 100.0, slope: float = 2.0) -> np.ndarray:
+    t = np.arange(n)
+    return level + slope * t + 10 * np.sin(2 * np.pi * t / m)
+
+
+def simulated_ets(n_series: int, n_periods: int, seed: int) -> np.ndarray:
+    """Additive-error damped-trend seasonal ETS paths (alpha .2, beta .05, gamma .1, phi .95, sigma 3)."""
+    rng = np.random.default_rng(seed)
+    level = rng.uniform(50, 150, n_series)
+    trend = rng.uniform(-0.5, 1.0, n_series)
+    season = 8 * np.sin(2 * np.pi * (np.arange(12)[:, None] + rng.uniform(0, 12, n_series)) / 12)
+    paths = np.empty((n_series, n_periods))
+    for t in range(n_periods):
+        error = rng.normal(0, 3, n_series)
+        paths[:, t] = level + 0.95 * trend + season[t % 12] + error
+        level, trend = level + 0.95 * trend + 0.2 * error, 0.95 * trend + 0.05 * error
+        season[t % 12] += 0.1 * error
+    return paths
+
+
+def holdout_mase(train: pd.DataFrame, test: pd.DataFrame, forecasts: dict[str, pd.DataFrame]) -> dict:
+    cutoff = train[MONTH].max()
+    scored = test.rename(columns={VALUE: ACTUAL}).assign(**{CUTOFF: cutoff})
+    for name, forecast in forecasts.items():
+        scored = scored.merge(forecast.rename(columns={MEAN: name}), on=[SERIES_ID, MONTH])
+    scales = seasonal_naive_scales(train, [cutoff])
+    return {name: mase(scored, name, scales) for name in forecasts}
+
+
+def test_noise_free_trend_and_season_are_forecast_exactly():
+    values = trend_and_season(72)
+    y = long_frame({"a": values[:60]})
+
+    forecast = VectorETSForecaster().fit(y).predict(12)
+
+    np.testing.assert_allclose(forecast[MEAN], values[60:], atol=1e-6)
+
+
+def test_initial_states_decompose_the_first_two_seasons():
+    level, trend, season = initial_states(trend_and_season(24)[None, :], 12)
+
+    np.testing.assert_allclose([level[0], trend[0]], [98.0, 2.0])
+    np.testing.assert_allclose(season[:, 0], 10 * np.sin(2 * np.pi * np.arange(12) / 12), atol=1e-12)
+
+
+def test_quarterly_series_use_a_season_of_four():
+    values = trend_and_season(28, m=4, slope=1.0)
+    y = long_frame({"q": values[:24]}, freq="QS")
+
+    model = VectorETSForecaster().fit(y)
+    forecast = model.predict(4)
+
+    assert model.season_.shape == (1, 4)
+    assert forecast[MONTH].tolist() == list(pd.date_range("2026-01-01", periods=4, freq="QS"))
+    np.testing.assert_allclose(forecast[MEAN], values[24:], atol=1e-6)
+
+
+def test_as_accurate_as_statsmodels_and_better_than_seasonal_naive_on_simulated_ets_series():
+    paths = simulated_ets(24, 72, seed=7)
+    y = long_frame({f"s{i:02d}": p for i, p in enumerate(paths)})
+    train, test = y[y[MONTH] <= "2024-12-01"], y[y[MONTH] > "2024-12-01"]
+    models = {"vector": VectorETSForecaster(), "statsmodels": ETSForecaster(), "snaive": SeasonalNaive()}
+
+    scores = holdout_mase(train, test, {name: m.fit(train).predict(12) for name, m in models.items()})
+
+    assert scores["vector"] <= 1.03 * scores["statsmodels"]
+    assert scores["vector"] < 0.9 * scores["snaive"]
+
+
+def test_predict_gives_h_months_after_the_last_for_every_series():
+    y = long_frame({"b": trend_and_season(40), "a": trend_and_season(40, slope=-1.0)})
+
+    forecast = VectorETSForecaster().fit(y).predict(5)
+
+    assert list(forecast.columns) == [SERIES_ID, MONTH, MEAN]
+    assert forecast[SERIES_ID].tolist() == ["a"] * 5 + ["b"] * 5
+    assert forecast[MONTH].tolist() == list(pd.date_range("2023-05-01", periods=5, freq="MS")) * 2
+
+
+def test_zero_constant_and_short_series_fall_back_and_say_why():
+    rng = np.random.default_rng(0)
+    y = long_frame(
+        {
+            "noisy": trend_and_season(48) + rng.normal(0, 2, 48),
+            "zeros": np.zeros(48),
+            "flat": np.full(48, 7.0),
+            "short": np.arange(1.0, 16.0),
+            "sparse": rng.poisson(0.2, 48),
+        }
+    )
+
+    model = VectorETSForecaster().fit(y)
+    forecast = model.predict(14).set_index(SERIES_ID)[MEAN]
+
+    assert model.fallbacks_ == {"flat": "constant", "short": "short: 15 < 27 periods", "zeros": "constant"}
+    assert np.isfinite(forecast).all()
+    np.testing.assert_array_equal(forecast["zeros"], np.zeros(14))
+    np.testing.assert_array_equal(forecast["flat"], np.full(14, 7.0))
+    np.testing.assert_array_equal(forecast["short"], np.resize(np.arange(4.0, 16.0), 14))
+
+
+def test_fit_is_deterministic_and_leaves_its_input_unchanged():
+    y = long_frame({f"s{i}": p for i, p in enumerate(simulated_ets(5, 48, seed=1))})
+    before = y.copy()
+
+    first = VectorETSForecaster().fit(y).predict(6)
+    second = VectorETSForecaster().fit(y).predict(6)
+
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(y, before)
+
+
+def test_sse_criterion_keeps_the_full_damped_seasonal_form():
+    y = long_frame({f"s{i}": p for i, p in enumerate(simulated_ets(4, 48, seed=3))})
+
+    model = VectorETSForecaster(criterion="sse", phis=(0.9,)).fit(y)
+
+    assert set(model.form_) == {"A,Ad,A"}
+
+
+def test_log1p_transform_recovers_a_multiplicative_season():
+    t = np.arange(60)
+    values = np.expm1(np.log1p(200.0) + 0.3 * np.sin(2 * np.pi * t / 12))
+    y = long_frame({"m": values[:48]})
+
+    forecast = VectorETSForecaster(transform="log1p").fit(y).predict(12)
+
+    np.testing.assert_allclose(forecast[MEAN], values[48:], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"criterion": "mse"}, "criterion must be one of"),
+        ({"transform": "log"}, "transform must be one of"),
+        ({"alphas": (0.0, 0.5)}, "alphas must be a non-empty sequence of values in (0, 1]"),
+        ({"phis": ()}, "phis must be a non-empty sequence"),
+        ({"min_periods": 2}, "min_periods must be at least 4 or None, got 2"),
+    ],
+)
+def test_invalid_hyperparameters_are_refused_at_fit(params, message):
+    y = long_frame({"a": trend_and_season(36)})
+
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        VectorETSForecaster(**params).fit(y)
+
+
+def test_predict_before_fit_is_refused():
+    with pytest.raises(InputError, match="VectorETSForecaster is not fitted"):
+        VectorETSForecaster().predict(3)
