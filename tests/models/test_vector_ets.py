@@ -53,11 +53,20 @@ def holdout_mase(train: pd.DataFrame, test: pd.DataFrame, forecasts: dict[str, p
     return {name: mase(scored, name, scales) for name in forecasts}
 
 
-def test_noise_free_trend_and_season_are_forecast_exactly():
-    values = trend_and_season(72)
+def test_noise_free_level_and_season_are_forecast_exactly():
+    values = trend_and_season(72, slope=0.0)
     y = long_frame({"a": values[:60]})
 
     forecast = VectorETSForecaster().fit(y).predict(12)
+
+    np.testing.assert_allclose(forecast[MEAN], values[60:], atol=1e-6)
+
+
+def test_noise_free_linear_trend_is_forecast_exactly_when_an_undamped_trend_is_a_candidate():
+    values = trend_and_season(72)
+    y = long_frame({"a": values[:60]})
+
+    forecast = VectorETSForecaster(phis=(0.9, 1.0)).fit(y).predict(12)
 
     np.testing.assert_allclose(forecast[MEAN], values[60:], atol=1e-6)
 
@@ -73,7 +82,7 @@ def test_quarterly_series_use_a_season_of_four():
     values = trend_and_season(28, m=4, slope=1.0)
     y = long_frame({"q": values[:24]}, freq="QS")
 
-    model = VectorETSForecaster().fit(y)
+    model = VectorETSForecaster(phis=(0.9, 1.0)).fit(y)
     forecast = model.predict(4)
 
     assert model.season_.shape == (1, 4)

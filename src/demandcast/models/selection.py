@@ -16,6 +16,7 @@ from demandcast.columns import ACTUAL, CUTOFF, SERIES_ID
 
 SEASONAL_NAIVE, MEAN_OF_LAST_YEAR = "seasonal_naive", "mean_of_last_year"
 ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
+VECTOR_ETS = "vector_ets"
 CASELOAD_X_UNIT_COST = "caseload_x_unit_cost"
 CHOSEN = "chosen"
 
@@ -25,12 +26,15 @@ def candidate_names(
 ) -> list[str]:
     """Model names to try at a level with `n_series` series (baselines first).
 
+    Vector ETS (every series smoothed at once, about a second for four thousand series) runs at
+    every level; it is the per-series ETS the ward level could not afford otherwise.
+
     Args:
         unit_cost: the series are costs that carry their caseload; where the global model runs,
             caseload x projected unit cost competes with it (on the demo's holdout it won at the
             ward x service level and lost at ward totals: benchmarks/holdout.md).
     """
-    names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR]
+    names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR, VECTOR_ETS]
     if n_series <= local_max_series:
         names.append(ETS)
     if n_series <= prophet_max_series:
@@ -51,6 +55,7 @@ def build_models(
         SEASONAL_NAIVE: lambda: _baselines().SeasonalNaive(),
         MEAN_OF_LAST_YEAR: lambda: _baselines().MeanOfLastYear(),
         ETS: lambda: _statistical().ETSForecaster(executor=executor),
+        VECTOR_ETS: lambda: _vector_ets().VectorETSForecaster(),
         SARIMAX: lambda: _statistical().SARIMAXForecaster(executor=executor),
         PROPHET: lambda: _prophet().ProphetForecaster(executor=executor),
         GLOBAL_GBM: lambda: _global_gbm().GlobalGBMForecaster(random_state=seed, **(gbm_options or {})),
@@ -106,6 +111,12 @@ def _prophet() -> Any:
     from demandcast.models import prophet_model
 
     return prophet_model
+
+
+def _vector_ets() -> Any:
+    from demandcast.models import vector_ets
+
+    return vector_ets
 
 
 def _unit_cost() -> Any:

@@ -39,6 +39,7 @@ from demandcast.columns import (
 from demandcast.data.panel_input import backtest_span, check_horizon
 from demandcast.errors import InputError
 from demandcast.models.base import infer_freq
+from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
 from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import METHODS, reconcile
@@ -71,6 +72,7 @@ class TrainConfig:
         covariates, neighbours: passed to the global GBM at the ward level.
         gbm_max_iter, gbm_learning_rate: boosting rounds and step of the global GBM; 100 at 0.1
             matched 200 at 0.05 on the demo's holdout in 30% less time (benchmarks/holdout.md).
+        combination_k: the combination candidate averages this many of the best candidates.
     """
 
     horizon: int = 12
@@ -86,6 +88,7 @@ class TrainConfig:
     neighbours: dict[str, list[str]] | None = field(default=None, repr=False)
     gbm_max_iter: int = 100
     gbm_learning_rate: float = 0.1
+    combination_k: int = 3
 
 
 @dataclass
@@ -144,7 +147,10 @@ def train(
         backtests.append(_public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
         outcomes[measure] = outcome
     with clock("fit"):
-        fit_jobs = [(level, series[m][level], outcomes[m].chosen[level]) for m, level in jobs]
+        fit_jobs = [
+            (level, series[m][level], outcomes[m].chosen[level], outcomes[m].members[level])
+            for m, level in jobs
+        ]
         fitted = _map(executor, partial(_fitted, config=config), fit_jobs)
     measures = {
         measure: MeasureModel(
@@ -175,6 +181,7 @@ class _Outcome:
     """One measure's choices from its backtest, before the final fits."""
 
     chosen: dict[str, str]
+    members: dict[str, list[str]]
     method: str
     residuals: pd.DataFrame
     intervals: dict[str, Any]
@@ -188,10 +195,14 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
     backtest = [frame for frame, _ in levels.values()]
     candidates = {level: names for level, (_, names) in levels.items()}
     with clock("selection"):
-        scores = {
-            lvl: level_scores(b, by_level[lvl], candidates[lvl], freq) for lvl, b in _by_level(backtest)
+        combined = {
+            lvl: _with_combination(b, by_level[lvl], candidates[lvl], config.combination_k, freq)
+            for lvl, b in _by_level(backtest)
         }
-        chosen = {level: choose(scores[level], candidates[level]) for level in by_level}
+        backtest = [frame for frame, _, _ in combined.values()]
+        scores = {lvl: level_score for lvl, (_, level_score, _) in combined.items()}
+        members = {lvl: names for lvl, (_, _, names) in combined.items()}
+        chosen = {level: choose(scores[level], [*candidates[level], COMBINATION]) for level in by_level}
         backtest = _with_chosen(backtest, chosen)
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
@@ -206,8 +217,26 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
         intervals, coverage, held_out = _calibrated_intervals(backtest, config.levels)
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
     metrics = _metrics_table(scores, method_scores, coverage, chosen, method)
-    decision = {"chosen_models": chosen, "reconciliation": decision}
-    return _Outcome(chosen, method, residuals, intervals, backtest, metrics, decision)
+    combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
+    decision = {"chosen_models": chosen, "combinations": combination_members, "reconciliation": decision}
+    return _Outcome(chosen, members, method, residuals, intervals, backtest, metrics, decision)
+
+
+def _with_combination(frame, history, candidates, k, freq):
+    """A level's backtest with the combination column, every column's scores, the final members.
+
+    Returns:
+        (backtest with a `combination` column, level_scores of the candidates and the
+        combination, the members of the final combination: the best `k` on every origin).
+    """
+    score = partial(_scores_on, history=history, freq=freq)
+    frame = frame.assign(**{COMBINATION: combination_column(frame, candidates, k, score)})
+    level_score = score(frame, [*candidates, COMBINATION])
+    return frame, level_score, best_members(level_score, candidates, k)
+
+
+def _scores_on(backtest, columns, *, history, freq):
+    return level_scores(backtest, history, columns, freq)
 
 
 def _map(executor: Any, fn, items: list) -> list:
@@ -233,9 +262,12 @@ def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: in
     return frame.assign(level=level), names
 
 
-def _fitted(job: tuple[str, pd.DataFrame, str], *, config: TrainConfig) -> Any:
-    """The named model of one level, fitted on the level's whole history."""
-    level, y, name = job
+def _fitted(job: tuple[str, pd.DataFrame, str, list[str]], *, config: TrainConfig) -> Any:
+    """The named model of one level (a combination: the mean of its members), fitted on all history."""
+    level, y, name, members = job
+    if name == COMBINATION:
+        built = build_models(members, **_model_options(level, config))
+        return MeanForecaster(list(built.items())).fit(y)
     return build_models([name], **_model_options(level, config))[name].fit(y)
 
 

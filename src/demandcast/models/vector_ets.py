@@ -40,6 +40,7 @@ EXTRA_PERIODS = 3
 """Periods beyond two full seasons a series needs before it is smoothed rather than repeated."""
 CHUNK_SERIES = 256
 """Series smoothed together: keeps the [series, grid, season] state in cache-sized pieces."""
+INITIAL_SEASONS = 2
 NON_SEASONAL, SEASONAL = "N", "A"
 
 
@@ -74,7 +75,8 @@ class VectorETSForecaster(Forecaster):
         alphas: level smoothing values tried.
         betas: trend smoothing values tried (only those no larger than alpha).
         gammas: season smoothing values tried (only those no larger than 1 - alpha).
-        phis: trend damping values tried; 1.0 is an undamped trend with one parameter fewer.
+        phis: trend damping values tried; 1.0 adds an undamped trend (one parameter fewer), which
+            lost on the demo holdout (benchmarks/vector_ets.md).
         criterion: "aicc" (choose form and parameters by AICc) or "sse" (full damped seasonal
             form only, lowest in-sample one-step squared error).
         seasonal: whether seasonal forms are candidates.
@@ -88,7 +90,7 @@ class VectorETSForecaster(Forecaster):
         alphas: Sequence[float] = (0.05, 0.1, 0.2, 0.4, 0.7),
         betas: Sequence[float] = (0.005, 0.02, 0.08),
         gammas: Sequence[float] = (0.01, 0.05, 0.15, 0.3),
-        phis: Sequence[float] = (0.8, 0.9, 0.98, 1.0),
+        phis: Sequence[float] = (0.8, 0.9, 0.98),
         criterion: str = "aicc",
         seasonal: bool = True,
         transform: str | None = None,
@@ -207,19 +209,21 @@ def candidate_grid(
     return _Grid(*(np.array(c) for c in zip(*columns, strict=True)))
 
 
-def initial_states(y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(level, trend, season[m, n]) before the first period, from the first two seasons of each row.
+def initial_states(y: np.ndarray, m: int, n_seasons: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(level, trend, season[m, n]) before the first period, from the first `n_seasons` seasons of each row.
 
-    The trend is the change between the two seasonal means per period; the season is the mean
+    The trend is the least-squares slope of the seasonal means, per period; the season is the mean
     deviation from that line at each position, centred to sum to zero.
     """
-    first, second = y[:, :m].mean(axis=1), y[:, m : 2 * m].mean(axis=1)
-    trend = (second - first) / m
-    t = np.arange(2 * m)
-    line = first[:, None] + trend[:, None] * (t - (m - 1) / 2)
-    deviation = (y[:, : 2 * m] - line).reshape(len(y), 2, m).mean(axis=1)
+    blocks = y[:, : n_seasons * m].reshape(len(y), n_seasons, m)
+    means = blocks.mean(axis=2)
+    k = np.arange(n_seasons) - (n_seasons - 1) / 2
+    trend = (means @ k) / (k @ k) / m
+    t = np.arange(n_seasons * m) - (n_seasons * m - 1) / 2
+    line = means.mean(axis=1)[:, None] + trend[:, None] * t
+    deviation = (y[:, : n_seasons * m] - line).reshape(len(y), n_seasons, m).mean(axis=1)
     season = deviation - deviation.mean(axis=1, keepdims=True)
-    return first - trend * (m + 1) / 2, trend, season.T
+    return line[:, 0] - trend, trend, season.T
 
 
 def _fit_chunk(y: np.ndarray, grid: _Grid, m: int) -> _Fit:
@@ -251,9 +255,10 @@ def _form_names(grid: _Grid) -> np.ndarray:
 
 def _starting_states(y: np.ndarray, grid: _Grid, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Level and trend [n, grid] and season [m, n, grid]; forms without a trend or season start flat."""
-    level, trend, season = initial_states(y, m)
-    flat_level = y[:, : 2 * m].mean(axis=1)
-    flat_season = y[:, : 2 * m].reshape(len(y), 2, m).mean(axis=1).T - flat_level
+    k = INITIAL_SEASONS
+    level, trend, season = initial_states(y, m, k)
+    flat_level = y[:, : k * m].mean(axis=1)
+    flat_season = y[:, : k * m].reshape(len(y), k, m).mean(axis=1).T - flat_level
     level0 = np.where(grid.has_trend, level[:, None], flat_level[:, None])
     trend0 = np.where(grid.has_trend, trend[:, None], 0.0)
     season0 = np.where(grid.has_trend, season[:, :, None], flat_season[:, :, None])
