@@ -91,15 +91,23 @@ def test_quarterly_series_use_a_season_of_four():
 
 
 def test_as_accurate_as_statsmodels_and_better_than_seasonal_naive_on_simulated_ets_series():
-    paths = simulated_ets(24, 72, seed=7)
+    paths = simulated_ets(60, 72, seed=7)
     y = long_frame({f"s{i:02d}": p for i, p in enumerate(paths)})
     train, test = y[y[MONTH] <= "2024-12-01"], y[y[MONTH] > "2024-12-01"]
-    models = {"vector": VectorETSForecaster(), "statsmodels": ETSForecaster(), "snaive": SeasonalNaive()}
+    models = {
+        "same form": VectorETSForecaster(criterion="sse"),
+        "aicc": VectorETSForecaster(),
+        "statsmodels": ETSForecaster(),
+        "snaive": SeasonalNaive(),
+    }
 
     scores = holdout_mase(train, test, {name: m.fit(train).predict(12) for name, m in models.items()})
 
-    assert scores["vector"] <= 1.03 * scores["statsmodels"]
-    assert scores["vector"] < 0.9 * scores["snaive"]
+    # statsmodels fits the full damped seasonal form, as criterion "sse" does; AICc may pick simpler
+    # forms. Both stay within 3% of statsmodels' optimised fits (0.685 and 0.688 against 0.677).
+    assert scores["same form"] <= 1.03 * scores["statsmodels"]
+    assert scores["aicc"] <= 1.03 * scores["statsmodels"]
+    assert max(scores["same form"], scores["aicc"]) < 0.9 * scores["snaive"]
 
 
 def test_predict_gives_h_months_after_the_last_for_every_series():

@@ -255,7 +255,7 @@ def _form_names(grid: _Grid) -> np.ndarray:
 
 def _starting_states(y: np.ndarray, grid: _Grid, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Level and trend [n, grid] and season [m, n, grid]; forms without a trend or season start flat."""
-    k = INITIAL_SEASONS
+    k = INITIAL_SEASONS  # three or four seasons did no better on simulated ETS series
     level, trend, season = initial_states(y, m, k)
     flat_level = y[:, : k * m].mean(axis=1)
     flat_season = y[:, : k * m].reshape(len(y), k, m).mean(axis=1).T - flat_level
