@@ -57,7 +57,7 @@ def test_noise_free_level_and_season_are_forecast_exactly():
     values = trend_and_season(72, slope=0.0)
     y = long_frame({"a": values[:60]})
 
-    forecast = VectorETSForecaster().fit(y).predict(12)
+    forecast = VectorETSForecaster(transform=None).fit(y).predict(12)
 
     np.testing.assert_allclose(forecast[MEAN], values[60:], atol=1e-6)
 
@@ -66,7 +66,7 @@ def test_noise_free_linear_trend_is_forecast_exactly_when_an_undamped_trend_is_a
     values = trend_and_season(72)
     y = long_frame({"a": values[:60]})
 
-    forecast = VectorETSForecaster(phis=(0.9, 1.0)).fit(y).predict(12)
+    forecast = VectorETSForecaster(phis=(0.9, 1.0), transform=None).fit(y).predict(12)
 
     np.testing.assert_allclose(forecast[MEAN], values[60:], atol=1e-6)
 
@@ -82,7 +82,7 @@ def test_quarterly_series_use_a_season_of_four():
     values = trend_and_season(28, m=4, slope=1.0)
     y = long_frame({"q": values[:24]}, freq="QS")
 
-    model = VectorETSForecaster(phis=(0.9, 1.0)).fit(y)
+    model = VectorETSForecaster(phis=(0.9, 1.0), transform=None).fit(y)
     forecast = model.predict(4)
 
     assert model.season_.shape == (1, 4)
@@ -95,8 +95,8 @@ def test_as_accurate_as_statsmodels_and_better_than_seasonal_naive_on_simulated_
     y = long_frame({f"s{i:02d}": p for i, p in enumerate(paths)})
     train, test = y[y[MONTH] <= "2024-12-01"], y[y[MONTH] > "2024-12-01"]
     models = {
-        "same form": VectorETSForecaster(criterion="sse"),
-        "aicc": VectorETSForecaster(),
+        "same form": VectorETSForecaster(criterion="sse", transform=None),
+        "aicc": VectorETSForecaster(transform=None),
         "statsmodels": ETSForecaster(),
         "snaive": SeasonalNaive(),
     }
@@ -156,7 +156,7 @@ def test_fit_is_deterministic_and_leaves_its_input_unchanged():
 def test_sse_criterion_keeps_the_full_damped_seasonal_form():
     y = long_frame({f"s{i}": p for i, p in enumerate(simulated_ets(4, 48, seed=3))})
 
-    model = VectorETSForecaster(criterion="sse", phis=(0.9,)).fit(y)
+    model = VectorETSForecaster(criterion="sse", phis=(0.9,), transform=None).fit(y)
 
     assert set(model.form_) == {"A,Ad,A"}
 
@@ -169,6 +169,25 @@ def test_log1p_transform_recovers_a_multiplicative_season():
     forecast = VectorETSForecaster(transform="log1p").fit(y).predict(12)
 
     np.testing.assert_allclose(forecast[MEAN], values[48:], rtol=1e-6)
+
+
+def test_auto_transform_logs_a_multiplicative_series_and_keeps_an_additive_one():
+    t = np.arange(60)
+    multiplicative = np.exp(np.log(200.0) + 0.02 * t + 0.3 * np.sin(2 * np.pi * t / 12))
+    rng = np.random.default_rng(5)
+    y = long_frame(
+        {
+            "additive": trend_and_season(60, slope=0.0) + rng.normal(0, 1, 60),
+            "multiplicative": multiplicative * np.exp(rng.normal(0, 0.01, 60)),
+            "negative": trend_and_season(60, level=-50.0, slope=0.0) + rng.normal(0, 1, 60),
+        }
+    )
+
+    model = VectorETSForecaster(transform="auto").fit(y)
+
+    assert model.log_.tolist() == [False, True, False]
+    assert model.form_[1].endswith(" on log1p")
+    assert np.isfinite(model.predict(12)[MEAN]).all()
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from demandcast.models.base import (
 from demandcast.models.baselines import last_season
 
 CRITERIA = ("aicc", "sse")
-TRANSFORMS = (None, "log1p")
+TRANSFORMS = (None, "log1p", "auto")
 EXTRA_PERIODS = 3
 """Periods beyond two full seasons a series needs before it is smoothed rather than repeated."""
 CHUNK_SERIES = 256
@@ -66,6 +66,7 @@ class _Fit:
     phi: np.ndarray
     season: np.ndarray
     form: np.ndarray
+    score: np.ndarray
 
 
 class VectorETSForecaster(Forecaster):
@@ -80,8 +81,10 @@ class VectorETSForecaster(Forecaster):
         criterion: "aicc" (choose form and parameters by AICc) or "sse" (full damped seasonal
             form only, lowest in-sample one-step squared error).
         seasonal: whether seasonal forms are candidates.
-        transform: None, or "log1p" to smooth log(1 + y) (a multiplicative season) and return
-            exp(forecast) - 1; needs non-negative values.
+        transform: None; "log1p" to smooth log(1 + y) (a multiplicative season) and return
+            exp(forecast) - 1; or "auto" to choose per series between the two by AICc on the
+            original scale (the log fit's AICc plus its Jacobian term; series with negative
+            values stay additive). "auto" won on the demo holdout (benchmarks/vector_ets.md).
         min_periods: series shorter than this repeat their last season; None: two seasons + 3.
     """
 
@@ -93,7 +96,7 @@ class VectorETSForecaster(Forecaster):
         phis: Sequence[float] = (0.8, 0.9, 0.98),
         criterion: str = "aicc",
         seasonal: bool = True,
-        transform: str | None = None,
+        transform: str | None = "auto",
         min_periods: int | None = None,
     ):
         self.alphas = alphas
@@ -116,9 +119,13 @@ class VectorETSForecaster(Forecaster):
         if self.transform == "log1p" and min(v.min() for v in values.values()) < 0:
             raise InputError("transform 'log1p' needs non-negative values")
         self.series_ids_ = list(values)
-        fits, self.fallbacks_ = self._fit_all(list(values.values()), m)
+        fits, self.fallbacks_ = self._fit_all(list(values.values()), m, log=self.transform == "log1p")
+        self.log_ = np.full(len(values), self.transform == "log1p")
+        if self.transform == "auto":
+            fits, self.log_ = self._with_log_where_better(fits, list(values.values()), m)
         self.level_, self.trend_, self.phi_ = fits.level, fits.trend, fits.phi
-        self.season_, self.form_ = fits.season, fits.form
+        self.season_ = fits.season
+        self.form_ = np.where(self.log_, fits.form + " on log1p", fits.form)
         return self
 
     def predict(self, h: int) -> pd.DataFrame:
@@ -130,8 +137,7 @@ class VectorETSForecaster(Forecaster):
         damped_sum = np.cumsum(self.phi_[:, None] ** steps, axis=1)
         season = self.season_[:, (steps - 1) % self.season_.shape[1]]
         means = self.level_[:, None] + damped_sum * self.trend_[:, None] + season
-        if self.transform == "log1p":
-            means = np.expm1(np.minimum(means, 700.0))
+        means = np.where(self.log_[:, None], np.expm1(np.minimum(means, 700.0)), means)
         rows = dict(zip(self.series_ids_, means, strict=True))
         return forecast_frame(rows, future_months(self.last_month_, h, self.freq_))
 
@@ -147,9 +153,29 @@ class VectorETSForecaster(Forecaster):
         if self.min_periods is not None and self.min_periods < 4:
             raise InputError(f"min_periods must be at least 4 or None, got {self.min_periods}")
 
-    def _fit_all(self, series: list[np.ndarray], m: int) -> tuple[_Fit, dict[str, str]]:
+    def _with_log_where_better(
+        self, additive: _Fit, series: list[np.ndarray], m: int
+    ) -> tuple[_Fit, np.ndarray]:
+        """The additive fit with each series' log1p fit swapped in where its original-scale AICc is lower."""
+        negative = np.array([v.min() < 0 for v in series])
+        loggable = [np.zeros_like(v) if neg else v for v, neg in zip(series, negative, strict=True)]
+        logged, _ = self._fit_all(loggable, m, log=True)
+        jacobian = np.where(negative, np.inf, [2 * np.log1p(v).sum() for v in loggable])
+        use_log = logged.score + jacobian < additive.score
+        fields = _Fit.__dataclass_fields__
+        chosen = {
+            f: np.where(
+                use_log.reshape(-1, *[1] * (getattr(additive, f).ndim - 1)),
+                getattr(logged, f),
+                getattr(additive, f),
+            )
+            for f in fields
+        }
+        return _Fit(**chosen), use_log
+
+    def _fit_all(self, series: list[np.ndarray], m: int, log: bool) -> tuple[_Fit, dict[str, str]]:
         n = len(series)
-        level, trend, phi = np.zeros(n), np.zeros(n), np.ones(n)
+        level, trend, phi, score = np.zeros(n), np.zeros(n), np.ones(n), np.full(n, np.inf)
         season, form = np.zeros((n, m)), np.full(n, "seasonal naive", dtype=object)
         fallbacks: dict[str, str] = {}
         min_periods = self.min_periods or 2 * m + EXTRA_PERIODS
@@ -157,7 +183,7 @@ class VectorETSForecaster(Forecaster):
         for length in np.unique(lengths):
             rows = np.flatnonzero(lengths == length)
             matrix = np.stack([series[i] for i in rows])
-            matrix = np.log1p(matrix) if self.transform == "log1p" else matrix
+            matrix = np.log1p(matrix) if log else matrix
             if length < min_periods:
                 season[rows] = [last_season(v, m) for v in matrix]
                 fallbacks |= {self.series_ids_[i]: f"short: {length} < {min_periods} periods" for i in rows}
@@ -168,8 +194,8 @@ class VectorETSForecaster(Forecaster):
             smoothed = self._fit_matrix(matrix[~constant], m)
             target = rows[~constant]
             level[target], trend[target], phi[target] = smoothed.level, smoothed.trend, smoothed.phi
-            season[target], form[target] = smoothed.season, smoothed.form
-        return _Fit(level, trend, phi, season, form), fallbacks
+            season[target], form[target], score[target] = smoothed.season, smoothed.form, smoothed.score
+        return _Fit(level, trend, phi, season, form, score), fallbacks
 
     def _fit_matrix(self, y: np.ndarray, m: int) -> _Fit:
         grid = candidate_grid(
@@ -239,11 +265,19 @@ def _fit_chunk(y: np.ndarray, grid: _Grid, m: int) -> _Fit:
         level = level + damped + alpha * error
         trend = damped + beta * error
         season[position] += gamma * error
-    best = np.argmin(_criterion(sse, grid.n_params, n_periods, y), axis=1)
+    criterion = _criterion(sse, grid.n_params, n_periods, y)
+    best = np.argmin(criterion, axis=1)
     rows = np.arange(len(y))
     ahead = (n_periods + np.arange(m)) % m
     form = _form_names(grid)[best]
-    return _Fit(level[rows, best], trend[rows, best], phi[best], season[ahead][:, rows, best].T, form)
+    return _Fit(
+        level[rows, best],
+        trend[rows, best],
+        phi[best],
+        season[ahead][:, rows, best].T,
+        form,
+        criterion[rows, best],
+    )
 
 
 def _form_names(grid: _Grid) -> np.ndarray:
