@@ -26,6 +26,7 @@ from demandcast.columns import (
     SERVICE,
 )
 from demandcast.pipeline import Outcome, config_params, data_summary, evaluation_window
+from demandcast.tracking.checks_logging import log_fairness
 from demandcast.tracking.promotion import PROMOTION_METRIC, RECONCILED, promotion_score
 from demandcast.tracking.pyfunc import log_demand_model
 from demandcast.tracking.registry import Registration, register_and_promote
@@ -78,6 +79,7 @@ def track_training(
         mlflow.log_metrics({f"seconds.{k}": v for k, v in outcome.stage_seconds.items()})
         _log_files(outcome.files)
         _log_plot(result.backtest)
+        log_fairness(outcome.fairness, outcome.gates)
         info = log_demand_model(result.model)
         registration = register_and_promote(
             info.model_uri,
