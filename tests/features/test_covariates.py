@@ -23,7 +23,8 @@ def test_covariates_follow_each_rows_area():
 
 
 def test_protected_characteristics_are_refused():
-    with pytest.raises(ValueError, match="protected characteristics are not model inputs"):
+    refused = r"protected characteristics are never model features: \['minority_ethnic_share'\]"
+    with pytest.raises(ValueError, match=refused):
         area_covariates(pd.DataFrame({AREA: ["A"]}), COVARIATES, [IMD_DECILE, MINORITY_SHARE])
 
 

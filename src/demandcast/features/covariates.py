@@ -9,20 +9,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from demandcast.checks.proxy_audit import assert_no_protected_features
 from demandcast.columns import (
     AREA,
-    ETHNICITY,
     IMD_DECILE,
-    MINORITY_SHARE,
     POP_0_17,
     POP_18_64,
     POP_65_PLUS,
     POPULATION,
-    SEX,
 )
 
 DEFAULT_COVARIATES: tuple[str, ...] = (POPULATION, POP_0_17, POP_18_64, POP_65_PLUS, IMD_DECILE)
-PROTECTED_COLUMNS: frozenset[str] = frozenset({MINORITY_SHARE, SEX, ETHNICITY})
 
 
 def area_covariates(
@@ -53,9 +50,7 @@ def area_covariates(
 
 
 def _check_covariate_columns(covariates: pd.DataFrame, columns: Sequence[str], area_col: str) -> None:
-    protected = sorted(PROTECTED_COLUMNS.intersection(columns))
-    if protected:
-        raise ValueError(f"protected characteristics are not model inputs: {protected}")
+    assert_no_protected_features(columns)
     missing = sorted(set(columns).difference(covariates.columns))
     if missing:
         raise ValueError(f"covariates lack columns {missing}")
