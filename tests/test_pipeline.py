@@ -115,3 +115,26 @@ def test_config_params_hold_settings_not_data():
     params = config_params(TrainConfig(covariates=pd.DataFrame({"area": ["x"]}), neighbours={"x": []}))
     assert "covariates" not in params and "neighbours" not in params
     assert params["levels"] == [80, 95]
+
+
+def test_proxy_audit_of_the_model_inputs_names_deprivation_as_the_imd_proxy():
+    from demandcast.columns import VALUE
+    from demandcast.data.wards import load_wards
+    from demandcast.pipeline import proxy_checks
+
+    wards = load_wards()
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    hpanel = pd.DataFrame(
+        [
+            {AREA: w.ward_code, CLIENT_GROUP: "older_people", SERVICE: "home_care", MONTH: m,
+             MEASURE: "caseload", VALUE: 0.004 * w.pop_65_plus}
+            for w in wards.itertuples()
+            for m in months
+        ]
+    )
+    audit = proxy_checks(hpanel, wards, seed=0)
+    assert set(audit["target"]) == {"minority_ethnic_share", "imd_score"}
+    assert "mean_caseload" in set(audit["feature"]) and "minority_ethnic_share" not in set(audit["feature"])
+    imd = audit[audit["target"] == "imd_score"].sort_values("rank")
+    assert imd["feature"].iloc[0] == "imd_decile"
+    assert proxy_checks(hpanel, None) is None

@@ -24,6 +24,7 @@ from demandcast.checks.forecast_disclosure import DISCLOSURE_STATUS, protect_for
 from demandcast.checks.gates import GateResult, evaluate_gates
 from demandcast.checks.identifiers import scan_identifiers
 from demandcast.checks.model_card import model_card
+from demandcast.checks.proxy_audit import proxy_audit, strongest_proxies, ward_model_inputs
 from demandcast.checks.reidentification import reidentification_risk
 from demandcast.checks.ward_groups import ward_groups
 from demandcast.columns import (
@@ -45,6 +46,7 @@ from demandcast.columns import (
 from demandcast.data.panel_input import hpanel_from_ward_panel, read_panel_input
 from demandcast.data.validation import ValidationResult, load_records
 from demandcast.data.wards import load_wards
+from demandcast.features.covariates import DEFAULT_COVARIATES
 from demandcast.features.panel import monthly_panel
 from demandcast.files import write_atomically
 from demandcast.models.conformal import ConformalIntervals
@@ -161,6 +163,7 @@ def train_to_folder(
     result = train(data.hpanel, data.hierarchy, ward_config(config, data.wards), executor=executor)
     trained = time.perf_counter()
     fairness, gates = fairness_checks(result.backtest, data.wards, config)
+    proxies = proxy_checks(data.hpanel, data.wards, seed=config.seed)
     privacy = privacy_checks(data.records, result.forecasts)
     card = model_card(
         metrics=result.metrics,
@@ -169,9 +172,10 @@ def train_to_folder(
         privacy=privacy,
         config=config_params(config),
         data_summary=data_summary(data),
+        proxies=proxies,
     )
     checked = time.perf_counter()
-    files = _write_outputs(Path(out), result, fairness, gates, privacy, card)
+    files = _write_outputs(Path(out), result, fairness, gates, proxies, privacy, card)
     stages = {
         "train": trained - started,
         **result.stage_seconds,
@@ -190,6 +194,18 @@ def fairness_checks(
     bottom = bottom_backtest_with_intervals(backtest, config.levels)
     report = fairness_report(bottom, ward_groups(wards), model_column=RECONCILED, seed=config.seed)
     return report, evaluate_gates(report)
+
+
+def proxy_checks(hpanel: pd.DataFrame, wards: pd.DataFrame | None, *, seed: int = 0) -> pd.DataFrame | None:
+    """How well the model's ward-level inputs predict minority-ethnic share and deprivation.
+
+    The inputs are what the global model sees per ward: mean demand per measure and client group, and
+    the covariates it joins (population by age group, IMD decile). None without a ward table.
+    """
+    if wards is None:
+        return None
+    covariates = pd.DataFrame(wards)[[WARD_CODE, *DEFAULT_COVARIATES]].rename(columns={WARD_CODE: AREA})
+    return proxy_audit(ward_model_inputs(hpanel, covariates), wards, seed=seed)
 
 
 def bottom_backtest_with_intervals(backtest: pd.DataFrame, levels: tuple[int, ...]) -> pd.DataFrame:
@@ -283,10 +299,12 @@ def json_ready(value: Any) -> Any:
     return value
 
 
-def _write_outputs(out, result, fairness, gates, privacy, card) -> dict[str, Path]:
+def _write_outputs(out, result, fairness, gates, proxies, privacy, card) -> dict[str, Path]:
     checks = {
         "fairness": None if fairness is None else fairness.to_dict(),
         "gates": None if gates is None else gates.to_dict(),
+        "proxy_audit": None if proxies is None else proxies.to_dict("records"),
+        "strongest_proxies": None if proxies is None else strongest_proxies(proxies),
         "status": "computed" if fairness is not None else _NO_WARDS,
     }
     writers: dict[str, Callable[[Path], Any]] = {
