@@ -46,6 +46,7 @@ from demandcast.columns import (
 from demandcast.data.panel_input import hpanel_from_ward_panel, read_panel_input
 from demandcast.data.validation import ValidationResult, load_records
 from demandcast.data.wards import load_wards
+from demandcast.errors import InputError
 from demandcast.features.covariates import DEFAULT_COVARIATES
 from demandcast.features.panel import monthly_panel
 from demandcast.files import write_atomically
@@ -58,6 +59,7 @@ FAIRNESS_FILE, PRIVACY_FILE = "checks/fairness.json", "checks/privacy.json"
 MODEL_CARD_FILE, DECISIONS_FILE = "model_card.md", "decisions.json"
 _SERIES_KEYS = (AREA, CLIENT_GROUP, SERVICE)
 _NO_WARDS = "not available: no ward table (aggregated panel input)"
+_NO_PROXY_AUDIT = "not available: no ward table, or too few wards to cross-validate"
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,6 @@ class Outcome:
     def failures(self) -> list[str]:
         """The failing checks in words (empty when every gate passed or none applied)."""
         return [] if self.gates is None else list(self.gates.failures)
-
 
 def data_from_records(
     records: str | Path,
@@ -200,12 +201,16 @@ def proxy_checks(hpanel: pd.DataFrame, wards: pd.DataFrame | None, *, seed: int 
     """How well the model's ward-level inputs predict minority-ethnic share and deprivation.
 
     The inputs are what the global model sees per ward: mean demand per measure and client group, and
-    the covariates it joins (population by age group, IMD decile). None without a ward table.
+    the covariates it joins (population by age group, IMD decile). None without a ward table or with
+    too few wards to cross-validate (the checks file then says "not available").
     """
     if wards is None:
         return None
     covariates = pd.DataFrame(wards)[[WARD_CODE, *DEFAULT_COVARIATES]].rename(columns={WARD_CODE: AREA})
-    return proxy_audit(ward_model_inputs(hpanel, covariates), wards, seed=seed)
+    try:
+        return proxy_audit(ward_model_inputs(hpanel, covariates), wards, seed=seed)
+    except InputError:
+        return None
 
 
 def bottom_backtest_with_intervals(backtest: pd.DataFrame, levels: tuple[int, ...]) -> pd.DataFrame:
@@ -303,7 +308,7 @@ def _write_outputs(out, result, fairness, gates, proxies, privacy, card) -> dict
     checks = {
         "fairness": None if fairness is None else fairness.to_dict(),
         "gates": None if gates is None else gates.to_dict(),
-        "proxy_audit": None if proxies is None else proxies.to_dict("records"),
+        "proxy_audit": _NO_PROXY_AUDIT if proxies is None else proxies.to_dict("records"),
         "strongest_proxies": None if proxies is None else strongest_proxies(proxies),
         "status": "computed" if fairness is not None else _NO_WARDS,
     }
