@@ -113,7 +113,7 @@ def forecast_frame(means: dict[str, np.ndarray], months: pd.DatetimeIndex) -> pd
     """Columns unique_id, month, mean from per-series forecast arrays over the same months."""
     h = len(months)
     ids = pd.array(np.repeat(list(means), h), dtype="str")
-    values = np.concatenate([np.asarray(m, dtype=float) for m in means.values()]) if means else []
+    values = np.concatenate([np.asarray(m, dtype=float) for m in means.values()]) if means else np.empty(0)
     return pd.DataFrame({SERIES_ID: ids, MONTH: np.tile(months, len(means)), MEAN: values})
 
 

@@ -130,7 +130,8 @@ class SARIMAXForecaster(LocalForecaster):
         if reason:
             return BaselineFallback(reason, last_season(values, seasonal_period(freq)))
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", (ConvergenceWarning, EstimationWarning, UserWarning))
+            for category in (ConvergenceWarning, EstimationWarning, UserWarning):
+                warnings.simplefilter("ignore", category)
             try:
                 params = self._model(values, freq).fit(disp=False).params
             except (np.linalg.LinAlgError, ValueError):
