@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from demandcast.checks.fairness import INSUFFICIENT, METRICS, OK, fairness_report
+from demandcast.checks.synthetic import calibrated_ward_backtest, synthetic_ward_groups
 from demandcast.checks.ward_groups import IMD_QUINTILE, MINORITY_QUINTILE, ward_groups
 from demandcast.columns import (
     ACTUAL,
@@ -24,39 +25,6 @@ from demandcast.columns import (
 )
 from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
-
-Z_80, Z_95 = 1.2816, 1.96
-
-
-def synthetic_groups(n_wards: int = 30) -> pd.DataFrame:
-    """Wards W00.. with IMD rank = ward number + 1 and an unrelated minority share."""
-    shares = np.random.default_rng(1).uniform(0.1, 0.9, n_wards)
-    wards = pd.DataFrame(
-        {WARD_CODE: [f"W{i:02d}" for i in range(n_wards)], IMD_RANK: np.arange(1, n_wards + 1)}
-    )
-    return ward_groups(wards.assign(**{MINORITY_SHARE: shares}))
-
-
-def noisy_backtest(
-    groups: pd.DataFrame, *, sd: float = 0.15, n_cells: int = 120, seed: int = 0
-) -> pd.DataFrame:
-    """Ward rows whose forecast is the true level and whose intervals are calibrated for `sd`."""
-    rng = np.random.default_rng(seed)
-    areas = np.repeat(groups[AREA].to_numpy(), n_cells)
-    level = rng.gamma(4.0, 5.0, len(areas))
-    return pd.DataFrame(
-        {
-            AREA_LEVEL: WARD_LEVEL,
-            AREA: areas,
-            MEASURE: "caseload",
-            ACTUAL: level * (1 + sd * rng.standard_normal(len(areas))),
-            "chosen": level,
-            LO_80: level * (1 - Z_80 * sd),
-            HI_80: level * (1 + Z_80 * sd),
-            LO_95: level * (1 - Z_95 * sd),
-            HI_95: level * (1 + Z_95 * sd),
-        }
-    )
 
 
 def test_ward_groups_split_birmingham_into_fifths_with_rank_1_most_deprived():
@@ -111,8 +79,8 @@ def test_report_on_a_tiny_backtest_matches_hand_computed_metrics():
 
 
 def test_report_has_an_estimate_and_an_interval_for_every_metric():
-    groups = synthetic_groups()
-    report = fairness_report(noisy_backtest(groups), groups, n_boot=100)
+    groups = synthetic_ward_groups()
+    report = fairness_report(calibrated_ward_backtest(groups), groups, n_boot=100)
     table = report.table
     assert len(table) == 10 and set(table["grouping"]) == {IMD_QUINTILE, MINORITY_QUINTILE}
     assert (table["status"] == OK).all()
@@ -123,8 +91,8 @@ def test_report_has_an_estimate_and_an_interval_for_every_metric():
 
 
 def test_bootstrap_is_reproducible_for_a_seed_and_varies_with_it():
-    groups = synthetic_groups()
-    backtest = noisy_backtest(groups)
+    groups = synthetic_ward_groups()
+    backtest = calibrated_ward_backtest(groups)
     first = fairness_report(backtest, groups, n_boot=50, seed=7).table
     again = fairness_report(backtest, groups, n_boot=50, seed=7).table
     other = fairness_report(backtest, groups, n_boot=50, seed=8).table
@@ -134,8 +102,8 @@ def test_bootstrap_is_reproducible_for_a_seed_and_varies_with_it():
 
 
 def test_groups_with_too_few_wards_or_too_little_volume_are_marked_insufficient():
-    groups = synthetic_groups(n_wards=30)
-    backtest = noisy_backtest(groups)
+    groups = synthetic_ward_groups(n_wards=30)
+    backtest = calibrated_ward_backtest(groups)
     few_wards = fairness_report(backtest, groups, n_boot=10, min_wards=7).table
     assert (few_wards["status"] == INSUFFICIENT).all()
     quiet = backtest.assign(**{ACTUAL: np.where(backtest[AREA] < "W06", 0.01, backtest[ACTUAL])})
@@ -145,8 +113,8 @@ def test_groups_with_too_few_wards_or_too_little_volume_are_marked_insufficient(
 
 
 def test_only_ward_rows_count_and_inputs_are_left_untouched():
-    groups = synthetic_groups()
-    backtest = noisy_backtest(groups)
+    groups = synthetic_ward_groups()
+    backtest = calibrated_ward_backtest(groups)
     districts = backtest.head(50).assign(**{AREA_LEVEL: DISTRICT_LEVEL, "chosen": 0.0})
     combined = pd.concat([backtest, districts], ignore_index=True)
     before = combined.copy()
@@ -156,21 +124,21 @@ def test_only_ward_rows_count_and_inputs_are_left_untouched():
 
 
 def test_areas_without_a_group_are_listed_not_silently_judged():
-    groups = synthetic_groups()
-    report = fairness_report(noisy_backtest(groups), groups[groups[AREA] != "W03"], n_boot=10)
+    groups = synthetic_ward_groups()
+    report = fairness_report(calibrated_ward_backtest(groups), groups[groups[AREA] != "W03"], n_boot=10)
     assert report.ungrouped_areas == ("W03",)
     assert report.table.loc[report.table["grouping"] == IMD_QUINTILE, "n_wards"].sum() == 29
 
 
 def test_missing_model_column_is_named():
-    groups = synthetic_groups()
+    groups = synthetic_ward_groups()
     with pytest.raises(InputError, match=r"\['challenger'\]"):
-        fairness_report(noisy_backtest(groups), groups, model_column="challenger")
+        fairness_report(calibrated_ward_backtest(groups), groups, model_column="challenger")
 
 
 def test_report_without_intervals_leaves_coverage_missing_and_serialises_to_json():
-    groups = synthetic_groups()
-    backtest = noisy_backtest(groups).drop(columns=[LO_80, HI_80, LO_95, HI_95])
+    groups = synthetic_ward_groups()
+    backtest = calibrated_ward_backtest(groups).drop(columns=[LO_80, HI_80, LO_95, HI_95])
     report = fairness_report(backtest, groups, n_boot=10)
     assert report.table["coverage_80"].isna().all()
     payload = json.loads(json.dumps(report.to_dict()))

@@ -12,53 +12,17 @@ from demandcast.checks.gates import (
     GateConfig,
     evaluate_gates,
 )
-from demandcast.checks.ward_groups import IMD_QUINTILE, MINORITY_QUINTILE, ward_groups
+from demandcast.checks.synthetic import calibrated_ward_backtest, synthetic_ward_groups
+from demandcast.checks.ward_groups import IMD_QUINTILE, MINORITY_QUINTILE
 from demandcast.columns import (
     ACTUAL,
     AREA,
-    AREA_LEVEL,
     HI_80,
     HI_95,
-    IMD_RANK,
     LO_80,
     LO_95,
     MEASURE,
-    MINORITY_SHARE,
-    WARD_CODE,
-    WARD_LEVEL,
 )
-
-Z_80, Z_95 = 1.2816, 1.96
-
-
-def synthetic_groups(n_wards: int = 30) -> pd.DataFrame:
-    shares = np.random.default_rng(1).uniform(0.1, 0.9, n_wards)
-    wards = pd.DataFrame(
-        {WARD_CODE: [f"W{i:02d}" for i in range(n_wards)], IMD_RANK: np.arange(1, n_wards + 1)}
-    )
-    return ward_groups(wards.assign(**{MINORITY_SHARE: shares}))
-
-
-def noisy_backtest(
-    groups: pd.DataFrame, *, sd: float = 0.15, n_cells: int = 120, seed: int = 0
-) -> pd.DataFrame:
-    """An unbiased model with calibrated intervals: forecast = true level, actual = level x (1 + noise)."""
-    rng = np.random.default_rng(seed)
-    areas = np.repeat(groups[AREA].to_numpy(), n_cells)
-    level = rng.gamma(4.0, 5.0, len(areas))
-    return pd.DataFrame(
-        {
-            AREA_LEVEL: WARD_LEVEL,
-            AREA: areas,
-            MEASURE: "caseload",
-            ACTUAL: level * (1 + sd * rng.standard_normal(len(areas))),
-            "chosen": level,
-            LO_80: level * (1 - Z_80 * sd),
-            HI_80: level * (1 + Z_80 * sd),
-            LO_95: level * (1 - Z_95 * sd),
-            HI_95: level * (1 + Z_95 * sd),
-        }
-    )
 
 
 def biased_against_most_deprived(backtest: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
@@ -83,16 +47,16 @@ def group_row(group: int, *, wape=0.2, bias=0.0, bias_lo=-0.01, bias_hi=0.01, co
 
 
 def test_an_unbiased_noisy_model_passes_every_gate():
-    groups = synthetic_groups()
-    result = evaluate_gates(fairness_report(noisy_backtest(groups), groups, n_boot=100))
+    groups = synthetic_ward_groups()
+    result = evaluate_gates(fairness_report(calibrated_ward_backtest(groups), groups, n_boot=100))
     assert result.passed and result.failures == []
     assert set(result.table["check"]) == {WAPE_RATIO, UNDER_FORECAST, COVERAGE_80}
     assert (result.table["status"] == PASS).all()
 
 
 def test_a_model_biased_against_the_most_deprived_fails_and_names_the_checks():
-    groups = synthetic_groups()
-    biased = biased_against_most_deprived(noisy_backtest(groups), groups)
+    groups = synthetic_ward_groups()
+    biased = biased_against_most_deprived(calibrated_ward_backtest(groups), groups)
     result = evaluate_gates(fairness_report(biased, groups, n_boot=100))
     assert not result.passed
     failed = result.table[result.table["status"] == FAIL]

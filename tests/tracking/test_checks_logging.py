@@ -2,28 +2,13 @@
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
 from demandcast.checks.fairness import fairness_report
 from demandcast.checks.fairness_chart import fairness_figure
 from demandcast.checks.gates import evaluate_gates
-from demandcast.checks.ward_groups import ward_groups
-from demandcast.columns import (
-    ACTUAL,
-    AREA,
-    AREA_LEVEL,
-    HI_80,
-    HI_95,
-    IMD_RANK,
-    LO_80,
-    LO_95,
-    MEASURE,
-    MINORITY_SHARE,
-    WARD_CODE,
-    WARD_LEVEL,
-)
+from demandcast.checks.synthetic import calibrated_ward_backtest, synthetic_ward_groups
 from demandcast.tracking.checks_logging import (
     FAIRNESS_PLOT,
     FAIRNESS_TABLE,
@@ -35,25 +20,8 @@ from demandcast.tracking.checks_logging import (
 
 @pytest.fixture(scope="module")
 def report():
-    rng = np.random.default_rng(3)
-    wards = pd.DataFrame({WARD_CODE: [f"W{i:02d}" for i in range(30)], IMD_RANK: np.arange(1, 31)})
-    groups = ward_groups(wards.assign(**{MINORITY_SHARE: rng.uniform(0.1, 0.9, 30)}))
-    areas = np.repeat(groups[AREA].to_numpy(), 60)
-    level = rng.gamma(4.0, 5.0, len(areas))
-    backtest = pd.DataFrame(
-        {
-            AREA_LEVEL: WARD_LEVEL,
-            AREA: areas,
-            MEASURE: "caseload",
-            ACTUAL: level * (1 + 0.15 * rng.standard_normal(len(areas))),
-            "chosen": level,
-            LO_80: level * 0.8,
-            HI_80: level * 1.2,
-            LO_95: level * 0.7,
-            HI_95: level * 1.3,
-        }
-    )
-    return fairness_report(backtest, groups, n_boot=20, seed=0)
+    groups = synthetic_ward_groups(seed=3)
+    return fairness_report(calibrated_ward_backtest(groups, n_cells=60, seed=3), groups, n_boot=20, seed=0)
 
 
 def test_metrics_name_grouping_measure_quintile_and_metric(report):
