@@ -15,6 +15,7 @@ from rich.table import Table
 
 from demandcast.catalogue import Catalogue, load_catalogue
 from demandcast.cli.app import EXIT_OK, EXIT_ROWS_QUARANTINED, EXIT_UNUSABLE_INPUT, app
+from demandcast.cli.options import AsOfOption, CatalogueOption, MappingOption, RecordsArgument, WardsOption
 from demandcast.columns import MONTH, WARD_CODE
 from demandcast.data.validation import ValidationResult, load_records, write_quarantine
 from demandcast.data.wards import load_wards
@@ -25,21 +26,15 @@ from demandcast.files import write_table
 
 @app.command()
 def panel(
-    records: Annotated[Path, typer.Argument(help="Records extract (.csv or .parquet), one row per package.")],
+    records: RecordsArgument,
     out: Annotated[Path, typer.Option(help="Where to write the panel (.parquet).")],
-    wards: Annotated[
-        Path | None, typer.Option(help="Ward boundaries or table with ward_code; default: the demo city.")
-    ] = None,
-    catalogue: Annotated[Path | None, typer.Option(help="Service catalogue YAML; default: packaged.")] = None,
-    mapping: Annotated[
-        Path | None, typer.Option(help="Column-mapping YAML for your own names and codes.")
-    ] = None,
+    wards: WardsOption = None,
+    catalogue: CatalogueOption = None,
+    mapping: MappingOption = None,
     start: Annotated[
         str | None, typer.Option(help="First month YYYY-MM; default: 72 months ending with the last one.")
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Extract date YYYY-MM-DD; default: latest date in the file.")
-    ] = None,
+    as_of: AsOfOption = None,
     quarantine: Annotated[
         Path | None,
         typer.Option(help="Where to write quarantined rows (CSV); default: next to the panel."),

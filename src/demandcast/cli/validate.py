@@ -14,6 +14,7 @@ from rich.table import Table
 
 from demandcast.catalogue import load_catalogue
 from demandcast.cli.app import EXIT_OK, EXIT_ROWS_QUARANTINED, EXIT_UNUSABLE_INPUT, app
+from demandcast.cli.options import AsOfOption, CatalogueOption, MappingOption, RecordsArgument, WardsOption
 from demandcast.columns import WARD_CODE
 from demandcast.data.validation import ValidationResult, load_records, write_quarantine
 from demandcast.data.wards import load_wards
@@ -22,17 +23,11 @@ from demandcast.errors import InputError
 
 @app.command()
 def validate(
-    records: Annotated[Path, typer.Argument(help="Records extract (.csv or .parquet), one row per package.")],
-    wards: Annotated[
-        Path | None, typer.Option(help="Ward boundaries or table with ward_code; default: the demo city.")
-    ] = None,
-    catalogue: Annotated[Path | None, typer.Option(help="Service catalogue YAML; default: packaged.")] = None,
-    mapping: Annotated[
-        Path | None, typer.Option(help="Column-mapping YAML for your own names and codes.")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Extract date YYYY-MM-DD; default: latest date in the file.")
-    ] = None,
+    records: RecordsArgument,
+    wards: WardsOption = None,
+    catalogue: CatalogueOption = None,
+    mapping: MappingOption = None,
+    as_of: AsOfOption = None,
     quarantine: Annotated[
         Path | None, typer.Option(help="Where to write quarantined rows (CSV); default: next to RECORDS.")
     ] = None,
