@@ -16,6 +16,7 @@ from rich.console import Console
 
 from demandcast.catalogue import Catalogue, load_catalogue
 from demandcast.cli.app import EXIT_OK, EXIT_ROWS_QUARANTINED, EXIT_UNUSABLE_INPUT, app
+from demandcast.cli.options import CatalogueOption, MappingOption
 from demandcast.columns import CASELOAD, WARD_CODE
 from demandcast.data.demo import generate_demo_city
 from demandcast.data.demo.generate import DEFAULT_SEED
@@ -35,10 +36,8 @@ def insights(
     wards: Annotated[
         Path | None, typer.Option(help="Ward boundaries with ward_code; default: the demo city's wards.")
     ] = None,
-    catalogue: Annotated[Path | None, typer.Option(help="Service catalogue YAML; default: packaged.")] = None,
-    mapping: Annotated[
-        Path | None, typer.Option(help="Column-mapping YAML for your own names and codes.")
-    ] = None,
+    catalogue: CatalogueOption = None,
+    mapping: MappingOption = None,
     measure: Annotated[
         str, typer.Option(help="Count mapped per ward: caseload (year-end) or starts (in the year).")
     ] = CASELOAD,
