@@ -1,7 +1,8 @@
 """Coherent forecasts: base forecasts of every node reconciled with hierarchicalforecast.
 
 MinT with a shrunk residual covariance (`mint_shrink`), WLS with structural weights (`wls_struct`)
-and bottom-up (the reference) run through `HierarchicalReconciliation`. Non-negativity is restored
+or with each node's residual variance (`wls_var`), OLS, and bottom-up (the reference) run through
+`HierarchicalReconciliation`. Non-negativity is restored
 coherently: the reconciled bottom is clipped at zero and every node is summed again from it.
 """
 
@@ -17,13 +18,15 @@ from hierarchicalforecast.methods import BottomUp, MinTrace
 from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
 
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
-METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT)
+WLS_VAR, OLS = "wls_var", "ols"
+METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS)
+NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR)
 
 
 def _reconciler(method: str) -> BottomUp | MinTrace:
     if method == BOTTOM_UP:
         return BottomUp()
-    if method in (MINT_SHRINK, WLS_STRUCT):
+    if method in (MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS):
         return MinTrace(method=method)
     raise ValueError(f"reconciliation method {method!r}: expected one of {list(METHODS)}")
 
@@ -43,16 +46,19 @@ def reconcile(
         tags: level name -> node ids (hierarchy.tags).
         methods: names from METHODS.
         residuals: columns unique_id, month, actual, mean: past forecasts beside what happened
-            (the backtest), one row per node and month; needed by `mint_shrink` only.
+            (the backtest), one row per node and month; needed by `mint_shrink` and `wls_var`.
 
     Returns:
         method -> frame with columns unique_id, month, mean, in the order of `base`.
     """
     reconcilers = [_reconciler(m) for m in methods]
     y_df = None
-    if MINT_SHRINK in methods:
+    needing = [m for m in methods if m in NEEDS_RESIDUALS]
+    if needing:
         if residuals is None:
-            raise ValueError("mint_shrink needs residuals: past forecasts beside actuals for every node")
+            raise ValueError(
+                f"{', '.join(needing)} needs residuals: past forecasts beside actuals for every node"
+            )
         y_df = residuals[[SERIES_ID, MONTH, ACTUAL, MEAN]]
     logging.getLogger("hierarchicalforecast").setLevel(logging.WARNING)
     engine = HierarchicalReconciliation(reconcilers=reconcilers)

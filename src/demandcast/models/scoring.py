@@ -58,14 +58,20 @@ def level_scores(
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def method_decision(scores: dict[str, pd.DataFrame], methods: tuple[str, ...]) -> tuple[str, dict]:
+def method_decision(
+    scores: dict[str, pd.DataFrame], methods: tuple[str, ...], max_loss: float = 0.5
+) -> tuple[str, dict]:
     """The reconciliation method to keep, and why.
 
-    A method qualifies when its MASE is no worse than the base (chosen) forecasts' at every level;
-    among those the lowest mean ratio wins. When none qualifies, the smallest worst-level ratio wins.
+    Each method is judged by its backtest MASE ratio to the base (chosen) forecasts at every level,
+    and ranked by the geometric mean of those ratios (every level counts alike; a gain at one level
+    offsets a proportional loss at another). A method no worse than the base at every level (the
+    issue's requirement) is preferred; when none is, the best geometric mean among the methods
+    that lose at most `max_loss` at any level is kept, and failing that the smallest worst loss.
 
     Args:
         scores: level -> level_scores frame holding rows `chosen` and `reconciled_<method>`.
+        max_loss: the hard cap on any level's loss against the base when no method is no-worse.
     """
     ratios = {
         method: {
@@ -74,11 +80,30 @@ def method_decision(scores: dict[str, pd.DataFrame], methods: tuple[str, ...]) -
         }
         for method in methods
     }
-    qualified = [m for m in methods if all(r <= 1.0 + 1e-9 for r in ratios[m].values())]
-    if qualified:
-        method = min(qualified, key=lambda m: np.mean(list(ratios[m].values())))
-        reason = f"{method}: no worse than the base forecasts at every level, best mean MASE ratio"
+    worst = {m: max(ratios[m].values()) for m in methods}
+    no_worse = [m for m in methods if worst[m] <= 1.0 + 1e-9]
+    capped = [m for m in methods if worst[m] <= 1.0 + max_loss + 1e-9]
+    if no_worse:
+        method = min(no_worse, key=lambda m: _geometric_mean(ratios[m].values()))
+        reason = f"{method}: no worse than the base forecasts at every level, best geometric mean ratio"
+    elif capped:
+        method = min(capped, key=lambda m: _geometric_mean(ratios[m].values()))
+        reason = (
+            f"{method}: no method was no-worse at every level; best geometric mean MASE ratio among "
+            f"those losing at most {max_loss:.0%} at any level"
+        )
     else:
-        method = min(methods, key=lambda m: max(ratios[m].values()))
-        reason = f"{method}: no method was no-worse at every level; smallest worst-level MASE ratio"
-    return method, {"method": method, "reason": reason, "mase_ratio_to_base": ratios}
+        method = min(methods, key=lambda m: worst[m])
+        reason = f"{method}: every method lost more than {max_loss:.0%} somewhere; smallest worst-level ratio"
+    geometric = {m: _geometric_mean(ratios[m].values()) for m in methods}
+    return method, {
+        "method": method,
+        "reason": reason,
+        "mase_ratio_to_base": ratios,
+        "geometric_mean": geometric,
+    }
+
+
+def _geometric_mean(ratios) -> float:
+    values = np.asarray(list(ratios), dtype=float)
+    return float(np.exp(np.log(np.clip(values, 1e-12, None)).mean()))

@@ -73,6 +73,8 @@ class TrainConfig:
         gbm_max_iter, gbm_learning_rate: boosting rounds and step of the global GBM; 100 at 0.1
             matched 200 at 0.05 on the demo's holdout in 30% less time (benchmarks/holdout.md).
         combination_k: the combination candidate averages this many of the best candidates.
+        reconciliation_max_loss: when no reconciliation method is no worse than the base forecasts
+            at every level, the cap on any level's backtest loss (scoring.method_decision).
     """
 
     horizon: int = 12
@@ -89,6 +91,7 @@ class TrainConfig:
     gbm_max_iter: int = 100
     gbm_learning_rate: float = 0.1
     combination_k: int = 3
+    reconciliation_max_loss: float = 0.5
 
 
 @dataclass
@@ -211,7 +214,7 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
             lvl: level_scores(b, by_level[lvl], [CHOSEN, *_method_columns(config.methods)], freq)
             for lvl, b in backtest.groupby("level", sort=False)
         }
-        method, decision = method_decision(method_scores, config.methods)
+        method, decision = method_decision(method_scores, config.methods, config.reconciliation_max_loss)
         backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     with clock("intervals"):
         intervals, coverage, held_out = _calibrated_intervals(backtest, config.levels)
