@@ -171,3 +171,14 @@ def test_cost_series_carry_their_caseload_and_compete_as_caseload_times_unit_cos
     many = candidate_names(100, local_max_series=64, prophet_max_series=8, unit_cost=True)
     assert many[-2:] == ["global_gbm", "caseload_x_unit_cost"]
     assert "caseload_x_unit_cost" not in candidate_names(100, local_max_series=64, prophet_max_series=8)
+
+
+def test_a_chosen_combination_is_fitted_as_the_mean_of_its_members_and_refits_identically(panel):
+    candidates = (*BASELINES, "vector_ets")
+    result = train(panel, build_hierarchy(panel, synthetic_areas(4)), _config(allowed_models=candidates))
+    decisions = result.decisions["caseload"]
+    combined = [level for level, name in decisions["chosen_models"].items() if name == "combination"]
+    assert combined, "the seeded panel picks the combination somewhere"
+    assert all(len(decisions["combinations"][level]) == 3 for level in combined)
+    again = pickle.loads(pickle.dumps(result.model)).forecast(3, panel=panel)
+    np.testing.assert_allclose(again[MEAN], result.forecasts[MEAN])

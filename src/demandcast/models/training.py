@@ -1,13 +1,13 @@
 """Training: from the hierarchical panel to coherent forecasts with intervals, a backtest and metrics.
 
-Per measure: every node's series is built; each level gets its candidate models (baselines
-everywhere, ETS/SARIMAX/Prophet where a level has few series, the global GBM where it has many);
-a rolling-origin backtest picks one model per level; the picked forecasts are reconciled with every
-method, and the method that is no worse than the base forecasts at every level is kept; conformal
-intervals are calibrated per level on the reconciled backtest, and the published backtest carries
-them computed leaving each origin out. Cost series carry their caseload, so that where the global
-model runs, caseload x unit cost competes with cost modelled directly.
-"""
+Per measure: every node's series is built; each level gets its candidate models (baselines and
+vector ETS everywhere, ETS/SARIMAX/Prophet where a level has few series, the global GBM where it
+has many); a rolling-origin backtest picks one model per level, or the combination of the best few
+(ranked on earlier origins only); the picked forecasts are reconciled with every method, and the
+method is kept by its MASE ratios to the base forecasts over the levels (scoring.method_decision);
+conformal intervals are calibrated per level on the reconciled backtest, and the published backtest
+carries them computed leaving each origin out. Cost series carry their caseload, so that where the
+global model runs, caseload x unit cost competes with cost modelled directly."""
 
 from __future__ import annotations
 
