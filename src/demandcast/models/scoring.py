@@ -5,25 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from demandcast.columns import ACTUAL, CUTOFF, MONTH, SERIES_ID, VALUE
+from demandcast.columns import ACTUAL, CUTOFF, SERIES_ID
 from demandcast.models.base import seasonal_period
+from demandcast.models.metrics import SCALE, seasonal_naive_scales
 from demandcast.models.selection import CHOSEN, relative_skill
-
-
-def mase_scales(history: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Each series' in-sample seasonal-naive MAE up to every month (the MASE denominator).
-
-    Args:
-        history: columns unique_id, month, value.
-
-    Returns:
-        Columns unique_id, cutoff, scale.
-    """
-    wide = history.pivot(index=MONTH, columns=SERIES_ID, values=VALUE)
-    errors = (wide - wide.shift(seasonal_period(freq))).abs()
-    scales = errors.expanding().mean()
-    stacked = scales.stack(future_stack=True).rename("scale").reset_index()
-    return stacked.rename(columns={MONTH: CUTOFF})
 
 
 def level_scores(
@@ -42,14 +27,16 @@ def level_scores(
     Returns:
         One row per column (index) with columns mase, wape, bias.
     """
-    scaled = backtest.merge(mase_scales(history, freq), on=[SERIES_ID, CUTOFF], how="left")
+    ordered = history.sort_values([SERIES_ID, MONTH], kind="stable")
+    scales = seasonal_naive_scales(ordered, backtest[CUTOFF].unique(), seasonal_period(freq))
+    scaled = backtest.merge(scales, on=[SERIES_ID, CUTOFF], how="left")
     total = scaled[ACTUAL].abs().sum()
     rows = {}
     for column in columns:
         error = scaled[column] - scaled[ACTUAL]
         mae = error.abs().groupby([scaled[SERIES_ID], scaled[CUTOFF]]).mean()
-        scale = scaled.groupby([SERIES_ID, CUTOFF])["scale"].first()
-        ratio = (mae / scale.where(scale > 0)).dropna()
+        scale = scaled.groupby([SERIES_ID, CUTOFF])[SCALE].first()
+        ratio = (mae / scale).dropna()  # zero scales are already NaN
         rows[column] = {
             "mase": float(ratio.mean()) if len(ratio) else float("nan"),
             "wape": float(error.abs().sum() / total) if total > 0 else float("nan"),
