@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from demandcast.columns import ACTUAL, CUTOFF, SERIES_ID
+from demandcast.columns import ACTUAL, CUTOFF, MONTH, SERIES_ID
 from demandcast.models.base import seasonal_period
 from demandcast.models.metrics import SCALE, seasonal_naive_scales
 from demandcast.models.selection import CHOSEN, relative_skill
