@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from demandcast.columns import (
@@ -42,6 +41,7 @@ from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
 from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, summing_matrix, tags
+from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.reconcile import METHODS, reconcile
 from demandcast.models.scoring import level_scores, method_decision
 from demandcast.models.selection import (
@@ -217,7 +217,7 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
         method, decision = method_decision(method_scores, config.methods, config.reconciliation_max_loss)
         backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     with clock("intervals"):
-        intervals, coverage, held_out = _calibrated_intervals(backtest, config.levels)
+        intervals, coverage, held_out = calibrated_intervals(backtest, config.levels, column=RECONCILED)
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
     metrics = _metrics_table(scores, method_scores, coverage, chosen, method)
     combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
@@ -320,86 +320,6 @@ def _residuals_outside(residuals: pd.DataFrame, months: pd.Series, at_least: int
     """
     outside = residuals[~residuals[MONTH].isin(months.unique())]
     return outside if outside[MONTH].nunique() >= max(at_least, months.nunique()) else residuals
-
-
-def _calibrated_intervals(backtest, levels):
-    """Conformal intervals per level, stretched to cover their nominal share leaving each origin out.
-
-    Fitted on all origins but one and applied to the one left out, the intervals covered less than
-    nominal on the demo (origins differ more than the rows within one); each level's intervals
-    are stretched by the smallest factor (steps of 5%) that makes the held-out coverage nominal.
-
-    Returns:
-        level -> fitted intervals; level -> coverage and width of the held-out intervals; the
-        held-out interval columns keyed by unique_id, cutoff, month (one row per backtest row).
-    """
-    from demandcast.models.conformal import ConformalIntervals
-
-    intervals, coverage, frames = {}, {}, []
-    for level, frame in backtest.groupby("level", sort=False):
-        held_out = pd.concat(
-            [
-                ConformalIntervals(levels=levels)
-                .fit(frame[frame[CUTOFF] != c], RECONCILED)
-                .apply(_as_forecast(frame[frame[CUTOFF] == c]))
-                for c in sorted(frame[CUTOFF].unique())
-            ],
-            ignore_index=True,
-        )
-        factors = {lvl: _widening(held_out, lvl) for lvl in levels}
-        scored = _widened(held_out, factors)
-        intervals[level] = ConformalIntervals(levels=levels).fit(frame, RECONCILED).widened(factors)
-        coverage[level] = {
-            **interval_scores(scored, levels),
-            **{f"widening_{k}": v for k, v in factors.items()},
-        }
-        frames.append(scored[[SERIES_ID, CUTOFF, MONTH, *_interval_names(levels)]])
-    return intervals, coverage, pd.concat(frames, ignore_index=True)
-
-
-def _widening(held_out: pd.DataFrame, level: int, step: float = 0.05, largest: float = 3.0) -> float:
-    """The smallest factor (1, 1.05, ...) that stretches the held-out intervals to cover `level`%.
-
-    Args:
-        held_out: columns actual, mean, lo_<level>, hi_<level>.
-    """
-    below = held_out[ACTUAL] < held_out[MEAN]
-    distance = np.where(
-        below, held_out[MEAN] - held_out[f"lo_{level}"], held_out[f"hi_{level}"] - held_out[MEAN]
-    )
-    miss = (held_out[ACTUAL] - held_out[MEAN]).abs().to_numpy()
-    needed = np.divide(miss, distance, out=np.where(miss > 0, np.inf, 0.0), where=distance > 0)
-    factor = np.quantile(needed, level / 100, method="higher")
-    return float(np.clip(np.ceil(round(factor / step, 6)) * step, 1.0, largest))
-
-
-def _widened(held_out: pd.DataFrame, factors: dict[int, float]) -> pd.DataFrame:
-    """The held-out intervals stretched about the mean by each level's factor, clipped at zero."""
-    out = held_out.copy()
-    for level, factor in factors.items():
-        lo, hi = f"lo_{level}", f"hi_{level}"
-        out[lo] = (out[MEAN] - factor * (out[MEAN] - out[lo])).clip(lower=0.0)
-        out[hi] = (out[MEAN] + factor * (out[hi] - out[MEAN])).clip(lower=0.0)
-    return out
-
-
-def _interval_names(levels: tuple[int, ...]) -> list[str]:
-    return [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
-
-
-def _as_forecast(window: pd.DataFrame) -> pd.DataFrame:
-    columns = [SERIES_ID, CUTOFF, MONTH, HORIZON_STEP, ACTUAL]
-    return window[columns].assign(**{MEAN: window[RECONCILED].to_numpy()})
-
-
-def interval_scores(forecasts: pd.DataFrame, levels: tuple[int, ...]) -> dict[str, float]:
-    """Empirical coverage and mean width of each interval level (columns actual, lo_L, hi_L)."""
-    scores = {}
-    for level in levels:
-        lo, hi = forecasts[f"lo_{level}"], forecasts[f"hi_{level}"]
-        scores[f"coverage_{level}"] = float(((forecasts[ACTUAL] >= lo) & (forecasts[ACTUAL] <= hi)).mean())
-        scores[f"width_{level}"] = float((hi - lo).mean())
-    return scores
 
 
 def _metrics_table(scores, method_scores, coverage, chosen, method) -> dict:
