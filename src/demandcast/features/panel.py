@@ -18,6 +18,7 @@ from demandcast.columns import (
     MONTH,
     PANEL_COLUMNS,
     PERSON_ID,
+    REQUIRED_RECORD_COLUMNS,
     SERVICE,
     START_DATE,
     STARTS,
@@ -38,16 +39,6 @@ from demandcast.features.months import (
     month_start,
     months_before,
     panel_months,
-)
-
-PANEL_INPUT_COLUMNS: tuple[str, ...] = (
-    PERSON_ID,
-    WARD_CODE,
-    CLIENT_GROUP,
-    SERVICE,
-    START_DATE,
-    END_DATE,
-    WEEKLY_COST,
 )
 
 
@@ -125,7 +116,7 @@ def panel_window(
 
 
 def _check_columns(records: pd.DataFrame) -> None:
-    missing = [c for c in PANEL_INPUT_COLUMNS if c not in records.columns]
+    missing = [c for c in REQUIRED_RECORD_COLUMNS if c not in records.columns]
     if missing:
         raise InputError(f"records: missing required column(s) {missing}")
     for column in (PERSON_ID, START_DATE, WEEKLY_COST):
