@@ -6,6 +6,7 @@ gradient-boosting model runs where a level has many. Baselines run everywhere: t
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -51,17 +52,18 @@ def build_models(
 
     Baselines always run in this process: a fit costs less than shipping the series to a worker.
     """
+    def gbm() -> Any:
+        return _module("global_gbm").GlobalGBMForecaster(random_state=seed, **(gbm_options or {}))
+
     factories: dict[str, Callable[[], Any]] = {
-        SEASONAL_NAIVE: lambda: _baselines().SeasonalNaive(),
-        MEAN_OF_LAST_YEAR: lambda: _baselines().MeanOfLastYear(),
-        ETS: lambda: _statistical().ETSForecaster(executor=executor),
-        VECTOR_ETS: lambda: _vector_ets().VectorETSForecaster(),
-        SARIMAX: lambda: _statistical().SARIMAXForecaster(executor=executor),
-        PROPHET: lambda: _prophet().ProphetForecaster(executor=executor),
-        GLOBAL_GBM: lambda: _global_gbm().GlobalGBMForecaster(random_state=seed, **(gbm_options or {})),
-        CASELOAD_X_UNIT_COST: lambda: _unit_cost().CaseloadTimesUnitCost(
-            caseload_model=_global_gbm().GlobalGBMForecaster(random_state=seed, **(gbm_options or {}))
-        ),
+        SEASONAL_NAIVE: lambda: _module("baselines").SeasonalNaive(),
+        MEAN_OF_LAST_YEAR: lambda: _module("baselines").MeanOfLastYear(),
+        ETS: lambda: _module("statistical").ETSForecaster(executor=executor),
+        VECTOR_ETS: lambda: _module("vector_ets").VectorETSForecaster(),
+        SARIMAX: lambda: _module("statistical").SARIMAXForecaster(executor=executor),
+        PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),
+        GLOBAL_GBM: gbm,
+        CASELOAD_X_UNIT_COST: lambda: _module("unit_cost").CaseloadTimesUnitCost(caseload_model=gbm()),
     }
     return {name: factories[name]() for name in names}
 
@@ -95,37 +97,6 @@ def residual_frame(backtest: pd.DataFrame, column: str) -> pd.DataFrame:
     return latest[[SERIES_ID, "month", ACTUAL]].assign(mean=latest[column].to_numpy())
 
 
-def _baselines() -> Any:
-    from demandcast.models import baselines
-
-    return baselines
-
-
-def _statistical() -> Any:
-    from demandcast.models import statistical
-
-    return statistical
-
-
-def _prophet() -> Any:
-    from demandcast.models import prophet_model
-
-    return prophet_model
-
-
-def _vector_ets() -> Any:
-    from demandcast.models import vector_ets
-
-    return vector_ets
-
-
-def _unit_cost() -> Any:
-    from demandcast.models import unit_cost
-
-    return unit_cost
-
-
-def _global_gbm() -> Any:
-    from demandcast.models import global_gbm
-
-    return global_gbm
+def _module(name: str) -> Any:
+    """A model module imported on first use (Prophet and statsmodels are slow to import)."""
+    return importlib.import_module(f"demandcast.models.{name}")
