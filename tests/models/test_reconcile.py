@@ -59,3 +59,55 @@ def test_mint_shrink_without_residuals_is_refused(hierarchy):
     base = _frame(s_df[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
     with pytest.raises(ValueError, match="mint_shrink needs residuals"):
         reconcile(base, s_df, tags(hierarchy), ("mint_shrink",))
+
+
+def _block_coherent_base(hierarchy, rng):
+    """Ward/service forecasts drawn at random; council nodes coherent among themselves but not
+    equal to the wards' sum; districts and ward totals arbitrary."""
+    s_df = summing_matrix(hierarchy)
+    base = _frame(s_df[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: rng.uniform(1, 9, n))
+    council_service = {"older_people|home_care": 30.0, "older_people|nursing": 12.0, "children|kinship": 5.0}
+    council = {f"council|c|{key}": value for key, value in council_service.items()}
+    council |= {"council|c|older_people|all": 42.0, "council|c|children|all": 5.0, "council|c|all|all": 47.0}
+    base[MEAN] = base[SERIES_ID].map(council).fillna(base[MEAN])
+    return s_df, base, council_service
+
+
+def test_top_down_keeps_coherent_council_totals_and_shares_them_by_ward_forecasts(hierarchy):
+    rng = np.random.default_rng(1)
+    s_df, base, council_service = _block_coherent_base(hierarchy, rng)
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+    out = reconcile(base, s_df, tags(hierarchy), ("top_down",), residuals=past)["top_down"]
+    got, given = out.set_index(SERIES_ID)[MEAN], base.set_index(SERIES_ID)[MEAN]
+    for pair, total in council_service.items():
+        wards = [f"ward|{area}|{pair}" for area in AREAS[AREA]]
+        assert got[f"council|c|{pair}"] == pytest.approx(total)
+        np.testing.assert_allclose(got[wards], given[wards] / given[wards].sum() * total)
+    assert got["council|c|all|all"] == pytest.approx(47.0)
+    assert got["district|d1|all|all"] == pytest.approx(got["ward|w1|all|all"] + got["ward|w2|all|all"])
+
+
+def test_top_down_shares_equally_where_the_wards_forecast_nothing(hierarchy):
+    rng = np.random.default_rng(2)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    base.loc[base[SERIES_ID].str.startswith("ward|") & base[SERIES_ID].str.endswith("|kinship"), MEAN] = 0.0
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down",), residuals=past)["top_down"].set_index(
+        SERIES_ID
+    )
+    kinship = [f"ward|{area}|children|kinship" for area in AREAS[AREA]]
+    np.testing.assert_allclose(got.loc[kinship, MEAN], got.loc["council|c|children|kinship", MEAN] / 3)
+    assert got.loc["council|c|children|kinship", MEAN] > 0
+
+
+def test_top_down_without_residuals_is_refused(hierarchy):
+    s_df = summing_matrix(hierarchy)
+    base = _frame(s_df[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
+    with pytest.raises(ValueError, match="top_down needs residuals"):
+        reconcile(base, s_df, tags(hierarchy), ("top_down",))
