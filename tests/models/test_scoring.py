@@ -1,4 +1,4 @@
-"""The reconciliation method rule: no-worse everywhere first, then a capped geometric mean."""
+"""The reconciliation rule: no-worse everywhere first, then a capped geometric mean, ties by worst loss."""
 
 import pandas as pd
 import pytest
@@ -42,3 +42,16 @@ def test_when_every_method_breaks_the_cap_the_smallest_worst_loss_wins():
     scores = _scores(BASE, a={"bottom": 0.5, "top": 1.9}, b={"bottom": 1.0, "top": 1.7})
     method, _ = method_decision(scores, ("a", "b"), max_loss=0.5)
     assert method == "b"
+
+
+def test_a_near_tie_on_the_geometric_mean_goes_to_the_smaller_worst_loss():
+    scores = _scores(
+        BASE,
+        lopsided={"bottom": 0.84, "top": 1.2},  # geometric mean 1.0040 (the best), worst 1.2
+        even={"bottom": 0.97, "top": 1.05},  # geometric mean 1.0092 (within 1%), worst 1.05
+        far={"bottom": 0.9, "top": 1.2},  # geometric mean 1.039: not a tie
+    )
+    assert method_decision(scores, ("lopsided", "far", "even"), tie=0.01)[0] == "even"
+    scores = _scores(BASE, lopsided={"bottom": 0.8, "top": 1.2}, even={"bottom": 1.0, "top": 1.05})
+    # geometric means 0.980 and 1.025: 4.6% apart, no tie, the better mean wins despite its worst loss
+    assert method_decision(scores, ("even", "lopsided"), tie=0.01)[0] == "lopsided"

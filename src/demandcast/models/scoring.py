@@ -46,7 +46,7 @@ def level_scores(
 
 
 def method_decision(
-    scores: dict[str, pd.DataFrame], methods: tuple[str, ...], max_loss: float = 0.5
+    scores: dict[str, pd.DataFrame], methods: tuple[str, ...], max_loss: float = 0.5, tie: float = 0.01
 ) -> tuple[str, dict]:
     """The reconciliation method to keep, and why.
 
@@ -55,10 +55,13 @@ def method_decision(
     offsets a proportional loss at another). A method no worse than the base at every level (the
     issue's requirement) is preferred; when none is, the best geometric mean among the methods
     that lose at most `max_loss` at any level is kept, and failing that the smallest worst loss.
+    Geometric means within `tie` (relative) of the best count as a tie, which the smaller
+    worst-level loss breaks: the requirement's own criterion decides between equals.
 
     Args:
         scores: level -> level_scores frame holding rows `chosen` and `reconciled_<method>`.
         max_loss: the hard cap on any level's loss against the base when no method is no-worse.
+        tie: relative difference of geometric means below which two methods are equals.
     """
     ratios = {
         method: {
@@ -70,19 +73,26 @@ def method_decision(
     worst = {m: max(ratios[m].values()) for m in methods}
     no_worse = [m for m in methods if worst[m] <= 1.0 + 1e-9]
     capped = [m for m in methods if worst[m] <= 1.0 + max_loss + 1e-9]
+    geometric = {m: _geometric_mean(ratios[m].values()) for m in methods}
+
+    def best(pool: list[str]) -> str:
+        top = min(geometric[m] for m in pool)
+        return min(
+            (m for m in pool if geometric[m] <= top * (1 + tie)), key=lambda m: (worst[m], geometric[m])
+        )
+
     if no_worse:
-        method = min(no_worse, key=lambda m: _geometric_mean(ratios[m].values()))
+        method = best(no_worse)
         reason = f"{method}: no worse than the base forecasts at every level, best geometric mean ratio"
     elif capped:
-        method = min(capped, key=lambda m: _geometric_mean(ratios[m].values()))
+        method = best(capped)
         reason = (
             f"{method}: no method was no-worse at every level; best geometric mean MASE ratio among "
-            f"those losing at most {max_loss:.0%} at any level"
+            f"those losing at most {max_loss:.0%} at any level (within {tie:.0%}: the smaller worst loss)"
         )
     else:
         method = min(methods, key=lambda m: worst[m])
         reason = f"{method}: every method lost more than {max_loss:.0%} somewhere; smallest worst-level ratio"
-    geometric = {m: _geometric_mean(ratios[m].values()) for m in methods}
     return method, {
         "method": method,
         "reason": reason,
