@@ -64,7 +64,17 @@ def table(metrics: dict, decision: dict) -> str:
             f"| {level} | {base['model']} | {base['mase']:.3f} | {rec['mase']:.3f} | "
             f"{base['wape']:.3f} | {rec['wape']:.3f} |"
         )
-    return "\n".join(lines) + f"\n\nReconciliation: {decision['reason']}\n"
+    methods = [
+        "",
+        "Every method in the backtest (MASE ratio to the base forecasts; below 1 is better):",
+        "",
+        "| method | geometric mean over levels | worst level |",
+        "|---|---:|---:|",
+    ]
+    for method, ratio in sorted(decision["geometric_mean"].items(), key=lambda item: item[1]):
+        worst = max(decision["mase_ratio_to_base"][method].items(), key=lambda item: item[1])
+        methods.append(f"| {method} | {ratio:.3f} | {worst[1]:.3f} ({worst[0]}) |")
+    return "\n".join(lines) + f"\n\nReconciliation: {decision['reason']}\n" + "\n".join(methods) + "\n"
 
 
 def main() -> None:
