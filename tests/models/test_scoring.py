@@ -1,4 +1,4 @@
-"""The reconciliation rule: no-worse everywhere first, then a capped geometric mean, ties by worst loss."""
+"""The reconciliation rule: no-worse first, then a capped geometric mean, one-SE ties by worst loss."""
 
 import pandas as pd
 import pytest
@@ -44,14 +44,26 @@ def test_when_every_method_breaks_the_cap_the_smallest_worst_loss_wins():
     assert method == "b"
 
 
-def test_a_near_tie_on_the_geometric_mean_goes_to_the_smaller_worst_loss():
-    scores = _scores(
-        BASE,
-        lopsided={"bottom": 0.84, "top": 1.2},  # geometric mean 1.0040 (the best), worst 1.2
-        even={"bottom": 0.97, "top": 1.05},  # geometric mean 1.0092 (within 1%), worst 1.05
-        far={"bottom": 0.9, "top": 1.2},  # geometric mean 1.039: not a tie
-    )
-    assert method_decision(scores, ("lopsided", "far", "even"), tie=0.01)[0] == "even"
+def _origins(*per_origin: dict[str, dict[str, float]]) -> dict[int, dict[str, pd.DataFrame]]:
+    """origin -> scores, each origin's methods given as {method: {level: mase}} against BASE."""
+    return {origin: _scores(BASE, **methods) for origin, methods in enumerate(per_origin)}
+
+
+def test_within_one_standard_error_of_the_best_the_smaller_worst_loss_wins():
+    # overall: lopsided geometric mean 0.980 (best), worst 1.2; even 1.025, worst 1.05
     scores = _scores(BASE, lopsided={"bottom": 0.8, "top": 1.2}, even={"bottom": 1.0, "top": 1.05})
-    # geometric means 0.980 and 1.025: 4.6% apart, no tie, the better mean wins despite its worst loss
-    assert method_decision(scores, ("even", "lopsided"), tie=0.01)[0] == "lopsided"
+    # noisy origins: the gap between the two swings from one origin to the next -> a tie
+    noisy = _origins(
+        {"lopsided": {"bottom": 0.6, "top": 1.2}, "even": {"bottom": 1.0, "top": 1.05}},
+        {"lopsided": {"bottom": 1.0, "top": 1.2}, "even": {"bottom": 1.0, "top": 1.05}},
+        {"lopsided": {"bottom": 0.8, "top": 1.2}, "even": {"bottom": 1.0, "top": 1.05}},
+    )
+    method, decision = method_decision(scores, ("lopsided", "even"), origin_scores=noisy)
+    assert method == "even"
+    assert sorted(decision["equals"]) == ["even", "lopsided"]
+    assert "one standard error" in decision["reason"]
+    # steady origins: the same gap every time -> no tie, the better geometric mean wins
+    steady = _origins(*[{"lopsided": {"bottom": 0.8, "top": 1.2}, "even": {"bottom": 1.0, "top": 1.05}}] * 3)
+    assert method_decision(scores, ("lopsided", "even"), origin_scores=steady)[0] == "lopsided"
+    # without per-origin scores there are no ties
+    assert method_decision(scores, ("lopsided", "even"))[0] == "lopsided"

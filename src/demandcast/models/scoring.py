@@ -46,7 +46,10 @@ def level_scores(
 
 
 def method_decision(
-    scores: dict[str, pd.DataFrame], methods: tuple[str, ...], max_loss: float = 0.5, tie: float = 0.01
+    scores: dict[str, pd.DataFrame],
+    methods: tuple[str, ...],
+    max_loss: float = 0.5,
+    origin_scores: dict[object, dict[str, pd.DataFrame]] | None = None,
 ) -> tuple[str, dict]:
     """The reconciliation method to keep, and why.
 
@@ -55,50 +58,76 @@ def method_decision(
     offsets a proportional loss at another). A method no worse than the base at every level (the
     issue's requirement) is preferred; when none is, the best geometric mean among the methods
     that lose at most `max_loss` at any level is kept, and failing that the smallest worst loss.
-    Geometric means within `tie` (relative) of the best count as a tie, which the smaller
-    worst-level loss breaks: the requirement's own criterion decides between equals.
+    With `origin_scores`, the one-standard-error rule settles near ties: a method whose geometric
+    mean is within one standard error (of its per-origin log difference to the best) of the best
+    is its equal, and among equals the smaller worst-level loss wins, the requirement's own
+    criterion.
 
     Args:
         scores: level -> level_scores frame holding rows `chosen` and `reconciled_<method>`.
         max_loss: the hard cap on any level's loss against the base when no method is no-worse.
-        tie: relative difference of geometric means below which two methods are equals.
+        origin_scores: backtest origin -> the same mapping scored on that origin alone.
     """
-    ratios = {
-        method: {
-            level: relative_skill(frame.loc[f"reconciled_{method}", "mase"], frame.loc[CHOSEN, "mase"])
-            for level, frame in scores.items()
-        }
-        for method in methods
-    }
+    ratios = {method: _ratios(scores, method) for method in methods}
     worst = {m: max(ratios[m].values()) for m in methods}
     no_worse = [m for m in methods if worst[m] <= 1.0 + 1e-9]
     capped = [m for m in methods if worst[m] <= 1.0 + max_loss + 1e-9]
     geometric = {m: _geometric_mean(ratios[m].values()) for m in methods}
-
-    def best(pool: list[str]) -> str:
-        top = min(geometric[m] for m in pool)
-        return min(
-            (m for m in pool if geometric[m] <= top * (1 + tie)), key=lambda m: (worst[m], geometric[m])
+    per_origin = {
+        m: np.log(
+            [_geometric_mean(_ratios(by_level, m).values()) for by_level in (origin_scores or {}).values()]
         )
+        for m in methods
+    }
 
+    def best(pool: list[str]) -> tuple[str, list[str]]:
+        top = min(pool, key=geometric.__getitem__)
+        equals = [
+            m
+            for m in pool
+            if np.log(geometric[m] / geometric[top])
+            <= _standard_error(per_origin[m] - per_origin[top]) + 1e-12
+        ]
+        return min(equals, key=lambda m: (worst[m], geometric[m])), equals
+
+    equals: list[str] = []
     if no_worse:
-        method = best(no_worse)
+        method, equals = best(no_worse)
         reason = f"{method}: no worse than the base forecasts at every level, best geometric mean ratio"
     elif capped:
-        method = best(capped)
+        method, equals = best(capped)
         reason = (
             f"{method}: no method was no-worse at every level; best geometric mean MASE ratio among "
-            f"those losing at most {max_loss:.0%} at any level (within {tie:.0%}: the smaller worst loss)"
+            f"those losing at most {max_loss:.0%} at any level"
         )
     else:
         method = min(methods, key=lambda m: worst[m])
         reason = f"{method}: every method lost more than {max_loss:.0%} somewhere; smallest worst-level ratio"
+    if len(equals) > 1:
+        reason += (
+            f" (within one standard error of the best: {', '.join(sorted(equals))}; the smallest worst loss)"
+        )
     return method, {
         "method": method,
         "reason": reason,
         "mase_ratio_to_base": ratios,
         "geometric_mean": geometric,
+        "equals": equals,
     }
+
+
+def _ratios(scores: dict[str, pd.DataFrame], method: str) -> dict[str, float]:
+    """level -> the method's MASE over the base's."""
+    return {
+        level: relative_skill(frame.loc[f"reconciled_{method}", "mase"], frame.loc[CHOSEN, "mase"])
+        for level, frame in scores.items()
+    }
+
+
+def _standard_error(differences: np.ndarray) -> float:
+    """Standard error of the mean of per-origin differences; 0 with fewer than two origins."""
+    finite = differences[np.isfinite(differences)]
+    return float(finite.std(ddof=1) / np.sqrt(len(finite))) if len(finite) > 1 else 0.0
 
 
 def _geometric_mean(ratios) -> float:

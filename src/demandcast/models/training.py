@@ -210,11 +210,14 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
         backtest = _reconciled_backtest(backtest, hierarchy, config.methods, residuals)
-        method_scores = {
-            lvl: level_scores(b, by_level[lvl], [CHOSEN, *_method_columns(config.methods)], freq)
-            for lvl, b in backtest.groupby("level", sort=False)
+        method_scores = _method_scores(backtest, by_level, config.methods, freq)
+        origin_scores = {
+            cutoff: _method_scores(window, by_level, config.methods, freq)
+            for cutoff, window in backtest.groupby(CUTOFF, sort=True)
         }
-        method, decision = method_decision(method_scores, config.methods, config.reconciliation_max_loss)
+        method, decision = method_decision(
+            method_scores, config.methods, config.reconciliation_max_loss, origin_scores
+        )
         backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     with clock("intervals"):
         intervals, coverage, held_out = calibrated_intervals(backtest, config.levels, column=RECONCILED)
@@ -288,6 +291,14 @@ def _by_level(frames: list[pd.DataFrame]):
 def _with_chosen(frames: list[pd.DataFrame], chosen: dict[str, str]) -> pd.DataFrame:
     marked = [frame.assign(**{CHOSEN: frame[chosen[level]]}) for level, frame in _by_level(frames)]
     return pd.concat(marked, ignore_index=True)
+
+
+def _method_scores(backtest, by_level, methods, freq) -> dict[str, pd.DataFrame]:
+    """level -> level_scores of the base (chosen) and every method's reconciled column."""
+    columns = [CHOSEN, *_method_columns(methods)]
+    return {
+        lvl: level_scores(b, by_level[lvl], columns, freq) for lvl, b in backtest.groupby("level", sort=False)
+    }
 
 
 def _method_columns(methods: tuple[str, ...]) -> list[str]:
