@@ -28,7 +28,6 @@ from demandcast.columns import (
     CUTOFF,
     HIERARCHICAL_PANEL_COLUMNS,
     HORIZON_STEP,
-    MEAN,
     MEASURE,
     MONTH,
     SERIES_ID,
@@ -40,10 +39,11 @@ from demandcast.errors import InputError
 from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
-from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, summing_matrix, tags
+from demandcast.models.hierarchy import NODE_KEYS, Hierarchy
 from demandcast.models.interval_calibration import calibrated_intervals
-from demandcast.models.reconcile import METHODS, reconcile
-from demandcast.models.scoring import level_scores, method_decision
+from demandcast.models.reconcile import METHODS
+from demandcast.models.reconciliation_choice import RECONCILED, choose_reconciliation
+from demandcast.models.scoring import level_scores
 from demandcast.models.selection import (
     CHOSEN,
     build_models,
@@ -51,8 +51,6 @@ from demandcast.models.selection import (
     choose,
     residual_frame,
 )
-
-RECONCILED = "reconciled"
 
 
 @dataclass
@@ -209,16 +207,15 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
         backtest = _with_chosen(backtest, chosen)
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
-        backtest = _reconciled_backtest(backtest, hierarchy, config.methods, residuals)
-        method_scores = _method_scores(backtest, by_level, config.methods, freq)
-        origin_scores = {
-            cutoff: _method_scores(window, by_level, config.methods, freq)
-            for cutoff, window in backtest.groupby(CUTOFF, sort=True)
-        }
-        method, decision = method_decision(
-            method_scores, config.methods, config.reconciliation_max_loss, origin_scores
+        backtest, method, decision, method_scores = choose_reconciliation(
+            backtest,
+            by_level,
+            hierarchy,
+            residuals,
+            methods=config.methods,
+            freq=freq,
+            max_loss=config.reconciliation_max_loss,
         )
-        backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     with clock("intervals"):
         intervals, coverage, held_out = calibrated_intervals(backtest, config.levels, column=RECONCILED)
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
@@ -291,46 +288,6 @@ def _by_level(frames: list[pd.DataFrame]):
 def _with_chosen(frames: list[pd.DataFrame], chosen: dict[str, str]) -> pd.DataFrame:
     marked = [frame.assign(**{CHOSEN: frame[chosen[level]]}) for level, frame in _by_level(frames)]
     return pd.concat(marked, ignore_index=True)
-
-
-def _method_scores(backtest, by_level, methods, freq) -> dict[str, pd.DataFrame]:
-    """level -> level_scores of the base (chosen) and every method's reconciled column."""
-    columns = [CHOSEN, *_method_columns(methods)]
-    return {
-        lvl: level_scores(b, by_level[lvl], columns, freq) for lvl, b in backtest.groupby("level", sort=False)
-    }
-
-
-def _method_columns(methods: tuple[str, ...]) -> list[str]:
-    return [f"{RECONCILED}_{m}" for m in methods]
-
-
-def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFrame:
-    """The backtest with one reconciled column per method, reconciled origin by origin.
-
-    MinT's covariance for an origin comes from the residuals of the months outside its window:
-    with the window's own residuals MinT would be scored on errors it was fitted to, and the
-    method choice would favour it (on the demo's holdout that choice cost caseload 8 points of
-    MASE improvement at the ward level: benchmarks/holdout.md).
-    """
-    s_df, node_tags = summing_matrix(hierarchy), tags(hierarchy)
-    frames = []
-    for _, window in backtest.groupby(CUTOFF, sort=True):
-        base = window[[SERIES_ID, MONTH]].assign(**{MEAN: window[CHOSEN].to_numpy()})
-        out = reconcile(base, s_df, node_tags, methods, _residuals_outside(residuals, window[MONTH]))
-        columns = {f"{RECONCILED}_{m}": out[m][MEAN].to_numpy() for m in methods}
-        frames.append(window.assign(**columns))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _residuals_outside(residuals: pd.DataFrame, months: pd.Series, at_least: int = 12) -> pd.DataFrame:
-    """The residuals of the months outside a window, when they span at least `at_least` periods.
-
-    Fewer periods leave MinT's shrunk covariance singular on short panels; then every period's
-    residuals are used (the demo's origins each have 12 months outside their window).
-    """
-    outside = residuals[~residuals[MONTH].isin(months.unique())]
-    return outside if outside[MONTH].nunique() >= max(at_least, months.nunique()) else residuals
 
 
 def _metrics_table(scores, method_scores, coverage, chosen, method) -> dict:
