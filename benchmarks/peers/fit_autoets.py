@@ -46,8 +46,10 @@ def main() -> None:
     target = WORK / "forecasts_autoets.parquet"
     out.to_parquet(target.with_suffix(".tmp"), index=False)
     os.replace(target.with_suffix(".tmp"), target)
+    city = WORK / "city.json"
     meta = {
         "model": "autoets",
+        "city_seed": json.loads(city.read_text())["city_seed"] if city.exists() else None,
         "statsforecast": statsforecast.__version__,
         "series": int(train["unique_id"].nunique()),
         "jobs": args.jobs,

@@ -4,15 +4,19 @@ Trains exactly as benchmarks/holdout_demo.py does (ward covariates and queen-con
 the global GBM, two worker processes) and writes the reconciled means of the compared levels.
 
 Usage: /work/main/.venv/bin/python benchmarks/peers/fit_demandcast.py [--seed 0]
+--seed is the city seed (it must be the one prepare.py was run with; checked against
+$PEERS_WORK/city.json) and also the training seed, as in benchmarks/holdout_demo.py:
+20260331 is the default demo city, 0 (this script's default) the second city.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import pandas as pd
-from holdout import AS_OF, FORECAST, HORIZON, WORK, demo_inputs, write_result
+from holdout import AS_OF, FORECAST, HORIZON, WORK, city_seed, demo_inputs, write_result
 
 from demandcast.columns import GEOMETRY, MEAN, MEASURE, MONTH, SERIES_ID, WARD_CODE
 from demandcast.features.spatial import queen_neighbours
@@ -23,8 +27,11 @@ from demandcast.models.training import TrainConfig, train
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="city seed, also the training seed")
     args = parser.parse_args()
+    prepared = city_seed()
+    if prepared is not None and prepared != args.seed:
+        sys.exit(f"{WORK} holds the series of city seed {prepared}; run with --seed {prepared}")
     hpanel, areas, wards = demo_inputs(args.seed)
     config = TrainConfig(
         horizon=HORIZON,
@@ -42,6 +49,7 @@ def main() -> None:
     )
     meta = {
         "model": "demandcast",
+        "city_seed": args.seed,
         "wall_seconds": round(seconds, 1),
         "stage_seconds": {k: round(v, 1) for k, v in result.stage_seconds.items()},
         "chosen_models": {m: d["chosen_models"] for m, d in result.decisions.items()},

@@ -10,6 +10,8 @@ costs cannot be negative). A fit that raises falls back to seasonal naive and is
 Usage: /work/main/.venv/bin/python benchmarks/peers/fit_local_peers.py --model ets|prophet
        [--jobs 2] [--ward-sample N] [--seed 0]
 --ward-sample N fits only a seeded random sample of N ward series (council series are always all fitted).
+--seed is the seed of that ward sample, not the city's: the city is the one prepare.py wrote to
+$PEERS_WORK (its seed is recorded in city.json and copied into meta_<model>.json as city_seed).
 """
 
 from __future__ import annotations
@@ -25,7 +27,17 @@ from multiprocessing import Pool
 
 import numpy as np
 import pandas as pd
-from holdout import AS_OF, FORECAST, HORIZON, SEASON, WORK, read_panel, training_part, write_result
+from holdout import (
+    AS_OF,
+    FORECAST,
+    HORIZON,
+    SEASON,
+    WORK,
+    city_seed,
+    read_panel,
+    training_part,
+    write_result,
+)
 
 from demandcast.columns import MONTH, SERIES_ID, VALUE
 
@@ -94,8 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=sorted(MODELS), required=True)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--ward-sample", type=int, default=0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ward-sample", type=int, default=0, help="0: every ward series")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the ward sample (not the city seed)")
     args = parser.parse_args()
     train = training_part(read_panel())
     ids = chosen_ids(train, args.ward_sample, args.seed)
@@ -124,6 +136,7 @@ def main() -> None:
     meta = {
         "model": args.model,
         "series": len(tasks),
+        "city_seed": city_seed(),
         "ward_sample": args.ward_sample or "all",
         "seed": args.seed,
         "jobs": args.jobs,

@@ -2,6 +2,9 @@
 
 Every script in this folder reads the series written by `prepare.py`, fits on the months up to
 `AS_OF` and forecasts the next `HORIZON` months.
+The city is chosen by its seed (`prepare.py --seed`, recorded in $PEERS_WORK/city.json): 20260331 is the
+default demo city (demandcast.data.demo.generate.DEFAULT_SEED, what `demandcast generate` and `make run`
+make), 0 the second city. Use one $PEERS_WORK folder per city.
 A series id is `measure|area_level|area|client_group|service`.
 Scoring uses demandcast's own metric code (demandcast.models.metrics): MASE with the in-sample
 seasonal-naive MAE (period 12) of each series' training part as its scale, WAPE pooled per level.
@@ -36,10 +39,11 @@ LEVELS: dict[str, str] = {
 }
 WORK = Path(os.environ.get("PEERS_WORK", "/tmp/demandcast-peers"))
 FORECAST = "forecast"
+CITY_FILE = "city.json"
 
 
 def demo_inputs(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(hpanel, areas, wards) of the default demo city."""
+    """(hpanel, areas, wards) of the demo city generated with `seed` (0: the second city)."""
     wards = load_wards()
     records = generate_demo_city(seed=seed)
     panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
@@ -97,6 +101,17 @@ def scored_frame(series: pd.DataFrame, forecasts: pd.DataFrame) -> pd.DataFrame:
     actual = holdout_part(series).rename(columns={VALUE: ACTUAL})
     joined = actual.merge(forecasts[[SERIES_ID, MONTH, FORECAST]], on=[SERIES_ID, MONTH], how="left")
     return joined.assign(**{CUTOFF: CUTOFF_MONTH})
+
+
+def write_city_seed(seed: int, work: Path = WORK) -> None:
+    """Record which city's series are in `work` (read back by city_seed)."""
+    (work / CITY_FILE).write_text(json.dumps({"city_seed": seed}))
+
+
+def city_seed(work: Path = WORK) -> int | None:
+    """The city seed prepare.py used for `work`; None for a folder prepared before it was recorded."""
+    path = work / CITY_FILE
+    return json.loads(path.read_text())["city_seed"] if path.exists() else None
 
 
 def read_panel(work: Path = WORK) -> pd.DataFrame:

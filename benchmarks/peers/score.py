@@ -1,10 +1,11 @@
-"""Score every model's holdout forecasts with demandcast's metric code and write benchmarks/peers.md.
+"""Score every model's holdout forecasts with demandcast's metric code and write $PEERS_WORK/tables.md.
 
 Reads $PEERS_WORK/series.parquet and each forecasts_<model>.parquet / meta_<model>.json present
 (seasonal naive is computed here). Per measure and level: mean MASE over series (scale = the series'
 in-sample seasonal-naive MAE on its training months; series with scale 0 are left out of MASE and
 counted) and pooled WAPE. Models fitted on a sample of ward series are scored on that sample, in an
-extra row where every model is scored on the same sample.
+extra row where every model is scored on the same sample. Every model's meta must name the city seed
+prepare.py recorded (models fitted before it was recorded name none and are accepted).
 
 Usage: /work/main/.venv/bin/python benchmarks/peers/score.py
 """
@@ -17,7 +18,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout import AS_OF, FORECAST, LEVELS, WORK, read_panel, scored_frame, seasonal_naive, series_scales
+from holdout import (
+    AS_OF,
+    FORECAST,
+    LEVELS,
+    WORK,
+    city_seed,
+    read_panel,
+    scored_frame,
+    seasonal_naive,
+    series_scales,
+)
 
 from demandcast.columns import ACTUAL, MEASURE, SERIES_ID
 from demandcast.models.metrics import mase, wape
@@ -43,6 +54,9 @@ def load_forecasts(series: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[
             frame[SERIES_ID] = frame[SERIES_ID].astype("str")
             forecasts[name] = frame
             metas[name] = json.loads((WORK / f"meta_{name}.json").read_text())
+            seed = metas[name].get("city_seed")
+            if seed is not None and seed != city_seed():
+                raise SystemExit(f"{name} was fitted on city seed {seed}, {WORK} holds seed {city_seed()}")
     return forecasts, metas
 
 
@@ -146,6 +160,7 @@ def main() -> None:
     table = score_table(series, forecasts, sample)
     table.to_csv(WORK / "scores.csv", index=False)
     text = (
+        f"City seed {city_seed() if city_seed() is not None else 'not recorded'}; as_of {AS_OF:%Y-%m-%d}.\n\n"
         "## Mean MASE / WAPE per level (best MASE in bold)\n"
         + markdown(table)
         + "\n## Where demandcast is not the best (by mean MASE)\n\n"
