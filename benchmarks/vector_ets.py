@@ -1,6 +1,7 @@
 """Benchmark of VectorETSForecaster: fit time on all demo ward series, holdout MASE against peers.
 
-The default demo city (seed 0, as benchmarks/peers), its ward panel (69 wards x 20 pairs x 3 measures
+The second demo city (seed 0; the demo city is seed 20260331), as benchmarks/peers' seed-0
+section, its ward panel (69 wards x 20 pairs x 3 measures
 = 4,140 series x 72 months). Timing: one fit on all 4,140 series x 72 months. Holdout: train on the
 months up to 2025-03, forecast April 2025 - March 2026, mean MASE (demandcast.models.metrics; scale
 = in-sample seasonal-naive MAE) per measure over the ward series, forecasts clipped at 0. Compared:
