@@ -3,7 +3,8 @@
 Runs `demandcast privacy-report` (fast settings unless --full is passed through) and prints the
 wall time; the table goes to OUT/privacy_report.csv and the chart to OUT/privacy_report.png.
 
-Usage: .venv/bin/python benchmarks/privacy_report.py [--out /tmp/privacy] [--seed 0] [--full]
+Usage: .venv/bin/python benchmarks/privacy_report.py [--out /tmp/privacy] [--seed 20260331] [--full]
+(benchmarks/privacy_report.md records a run with --seed 0, the second demo city.)
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from demandcast.checks.value_protection import (
 from demandcast.checks.ward_groups import IMD_QUINTILE, ward_groups
 from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
 from demandcast.columns import AREA, GEOMETRY, MEASURE, MONTH, WARD_CODE
+from demandcast.data.demo.generate import DEFAULT_SEED
 from demandcast.data.panel_input import hpanel_from_ward_panel
 from demandcast.data.validation import load_records
 from demandcast.data.wards import load_wards
@@ -51,7 +52,7 @@ def privacy_report(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for privacy_report.csv and .png.")] = Path("privacy"),
     tracking_uri: Annotated[str | None, typer.Option("--tracking-uri", help="MLflow tracking URI.")] = None,
-    seed: Annotated[int, typer.Option(help="Seeds the demo city, the DP noise and the models.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seeds the demo city, its DP noise and models.")] = DEFAULT_SEED,
     horizon: Annotated[int, typer.Option(help="Backtest horizon in months.")] = 12,
     n_windows: Annotated[int, typer.Option("--n-windows", help="Rolling-origin windows.")] = 3,
     epsilons: Annotated[str, typer.Option(help="Comma-separated DP epsilons.")] = ",".join(
