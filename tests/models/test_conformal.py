@@ -105,15 +105,20 @@ def test_levels_must_be_percentages():
         ConformalIntervals(levels=(0.8,)).fit(random_walk_backtest(), "m")
 
 
-def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
-    """One series and three origins give three residuals a step: alone, 80% and 95% would coincide."""
-    rng = np.random.default_rng(2)
+def _lone_series(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One series' backtest (three origins x 12 steps, forecast 100, noise sd 5) and 12 forecasts of 100."""
+    rng = np.random.default_rng(seed)
     steps = np.tile(np.arange(1, 13), 3)
     backtest = pd.DataFrame(
         {SERIES_ID: "a", HORIZON_STEP: steps, ACTUAL: 100 + rng.normal(0, 5, len(steps)), "model": 100.0}
     )
-    forecasts = pd.DataFrame({SERIES_ID: "a", MONTH: pd.date_range("2025-01-01", periods=12, freq="MS")})
-    forecasts = forecasts.assign(**{MEAN: 100.0})
+    months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    return backtest, pd.DataFrame({SERIES_ID: "a", MONTH: months, MEAN: 100.0})
+
+
+def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
+    """One series and three origins give three residuals a step: alone, 80% and 95% would coincide."""
+    backtest, forecasts = _lone_series(2)
 
     pooled = ConformalIntervals(min_per_step=20).fit(backtest, "model").apply(forecasts)
     alone = ConformalIntervals(min_per_step=1).fit(backtest, "model").apply(forecasts)
@@ -123,14 +128,9 @@ def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
 
 
 def test_borrowed_residuals_keep_the_widening_with_the_horizon():
-    rng = np.random.default_rng(4)
-    steps = np.tile(np.arange(1, 13), 3)
-    backtest = pd.DataFrame(
-        {SERIES_ID: "a", HORIZON_STEP: steps, ACTUAL: 100 + rng.normal(0, 5, len(steps)), "model": 100.0}
-    )
-    forecasts = pd.DataFrame({SERIES_ID: "a", MONTH: pd.date_range("2025-01-01", periods=12, freq="MS")})
+    backtest, forecasts = _lone_series(4)
 
-    out = ConformalIntervals(min_per_step=40).fit(backtest, "model").apply(forecasts.assign(**{MEAN: 100.0}))
+    out = ConformalIntervals(min_per_step=40).fit(backtest, "model").apply(forecasts)
 
     width = (out[HI_80] - out[LO_80]).to_numpy()
     assert width[-1] == pytest.approx(width[0] * np.sqrt(12), rel=1e-9)
