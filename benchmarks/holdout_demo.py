@@ -53,9 +53,11 @@ def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timest
     f["err_naive"] = (f["naive"] - f[VALUE]).abs() / f["scale"]
     f["abs_error"], f["error"] = (f[MEAN] - f[VALUE]).abs(), f[MEAN] - f[VALUE]
     f["naive_abs_error"] = (f["naive"] - f[VALUE]).abs()
-    for level in (80, 95):
-        f[f"in_{level}"] = (f[VALUE] >= f[f"lo_{level}"]) & (f[VALUE] <= f[f"hi_{level}"])
-    per_series = f.groupby(["level", MEASURE, SERIES_ID])[["err_model", "err_naive", "in_80", "in_95"]].mean()
+    covered = [f"in_{level}" for level in (80, 95) if f"lo_{level}" in f]
+    for name in covered:
+        level = name.removeprefix("in_")
+        f[name] = (f[VALUE] >= f[f"lo_{level}"]) & (f[VALUE] <= f[f"hi_{level}"])
+    per_series = f.groupby(["level", MEASURE, SERIES_ID])[["err_model", "err_naive", *covered]].mean()
     out = per_series.groupby(["level", MEASURE]).mean()
     out["improvement"] = 1 - out["err_model"] / out["err_naive"]
     sums = f.groupby(["level", MEASURE])[["abs_error", "error", "naive_abs_error", VALUE]].sum()
@@ -63,6 +65,22 @@ def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timest
     out["wape_naive"] = sums["naive_abs_error"] / sums[VALUE]
     out["bias"] = sums["error"] / sums[VALUE]
     return out.reset_index()
+
+
+def base_versus_reconciled(base_scores: pd.DataFrame, scores: pd.DataFrame) -> list[str]:
+    """A table of each level's held-out MASE before and after reconciliation, and their ratio."""
+    both = scores.merge(base_scores, on=["level", MEASURE], suffixes=("", "_base"))
+    both = both[both["level"].isin(LEVELS)].assign(order=lambda d: d["level"].map(LEVELS.index))
+    lines = [
+        "| level | measure | MASE base | MASE reconciled | reconciled / base |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for r in both.sort_values([MEASURE, "order"]).itertuples():
+        lines.append(
+            f"| {r.level} | {r.measure} | {r.err_model_base:.3f} | {r.err_model:.3f} | "
+            f"{r.err_model / r.err_model_base:.3f} |"
+        )
+    return lines
 
 
 def _cpu_seconds() -> float:
@@ -129,7 +147,9 @@ def main() -> None:
     worker_gb = max((_peak_gb(pid) for pid in _live_children()), default=0.0)
     if args.save:
         result.forecasts.to_parquet(args.save)
-    scores = holdout_scores(result.forecasts, aggregate(hpanel, hierarchy), as_of)
+    full = aggregate(hpanel, hierarchy)
+    scores = holdout_scores(result.forecasts, full, as_of)
+    base_scores = holdout_scores(result.model.base_forecast().drop(columns="level"), full, as_of)
     rows = scores[scores["level"].isin(LEVELS)].assign(
         order=lambda d: d["level"].map(LEVELS.index)
     ).sort_values(["order", MEASURE])
@@ -156,6 +176,9 @@ def main() -> None:
         + ", ".join(f"{k} {v:.1f}" for k, v in result.stage_seconds.items())
         + f"\n\nChosen models: {chosen}\n\nReconciliation: {methods}\n\n"
         + "\n".join(_backtest_coverage(result))
+        + "\n\nHeld-out MASE of the base forecasts (each level's chosen model) and the reconciled ones:"
+        + "\n\n"
+        + "\n".join(base_versus_reconciled(base_scores, scores))
         + "\n"
     )
     args.out.write_text(text)

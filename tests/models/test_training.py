@@ -22,7 +22,7 @@ from demandcast.columns import (
 from demandcast.data.panel_input import read_panel_input
 from demandcast.errors import InputError
 from demandcast.models.demand_model import measure_series
-from demandcast.models.hierarchy import build_hierarchy
+from demandcast.models.hierarchy import NODE_KEYS, aggregate, build_hierarchy
 from demandcast.models.selection import candidate_names
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 from demandcast.models.training import TrainConfig, train
@@ -98,6 +98,24 @@ def test_training_is_deterministic(panel, result):
 def test_pickled_model_reproduces_the_forecasts(result):
     model = pickle.loads(pickle.dumps(result.model))
     pd.testing.assert_frame_equal(model.forecast(3), result.forecasts)
+
+
+def test_base_forecasts_are_each_levels_chosen_baseline_before_reconciliation(panel, result):
+    base = result.model.base_forecast(3)
+    recent = panel[panel[MONTH] > panel[MONTH].max() - pd.DateOffset(months=12)]
+    last_year = aggregate(recent, result.model.hierarchy)
+    for (measure, level), got in base.groupby([MEASURE, "level"]):
+        history = last_year[(last_year[MEASURE] == measure) & (last_year["level"] == level)]
+        by_node = history.sort_values(MONTH).groupby(list(NODE_KEYS))[VALUE]
+        baseline = {
+            "seasonal_naive": by_node.apply(lambda v: pd.Series(v.to_numpy()[:3])).to_numpy(),
+            "mean_of_last_year": np.repeat(by_node.mean().to_numpy(), 3),
+        }
+        decision = result.decisions[measure]
+        members = decision["combinations"].get(level, [decision["chosen_models"][level]])
+        expected = np.mean([baseline[name] for name in members], axis=0)
+        np.testing.assert_allclose(got.sort_values([*NODE_KEYS, MONTH])[MEAN], expected)
+    assert len(base) == len(result.forecasts)
 
 
 def test_metrics_report_every_model_chosen_and_reconciled(result):

@@ -115,9 +115,31 @@ class DemandModel:
             measures[measure] = MeasureModel(fit.chosen, models, fit.method, fit.residuals, fit.intervals)
         return DemandModel(self.hierarchy, measures, self.horizon, self.nodes)
 
+    def base_forecast(self, h: int | None = None) -> pd.DataFrame:
+        """The chosen models' own forecasts of every node, before reconciliation and intervals.
+
+        They are not coherent (a parent is not the sum of its children); they are what the
+        reconciliation starts from, for comparing base and reconciled accuracy level by level.
+
+        Returns:
+            Columns level, area_level, area, client_group, service, month, measure, mean.
+        """
+        from demandcast.data.panel_input import check_horizon
+
+        h = self.horizon if h is None else h
+        check_horizon(h)
+        frames = [
+            _base(fit, h)
+            .merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
+            .assign(**{MEASURE: measure})
+            for measure, fit in self.measures.items()
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        columns = ["level", *NODE_KEYS, MONTH, MEASURE, MEAN]
+        return out[columns].sort_values(["level", *NODE_KEYS, MEASURE, MONTH], ignore_index=True)
+
     def _measure_forecast(self, measure: str, fit: MeasureModel, h: int) -> pd.DataFrame:
-        base = pd.concat([fit.models[level].predict(h) for level in fit.models], ignore_index=True)
-        base = base[[SERIES_ID, MONTH, MEAN]]
+        base = _base(fit, h)
         coherent = reconcile(
             base, summing_matrix(self.hierarchy), tags(self.hierarchy), (fit.method,), fit.residuals
         )[fit.method]
@@ -128,3 +150,9 @@ class DemandModel:
         out = pd.concat(frames, ignore_index=True).assign(**{MEASURE: measure})
         out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)
         return out
+
+
+def _base(fit: MeasureModel, h: int) -> pd.DataFrame:
+    """Every level's chosen model forecasting `h` periods: columns unique_id, month, mean."""
+    base = pd.concat([fit.models[level].predict(h) for level in fit.models], ignore_index=True)
+    return base[[SERIES_ID, MONTH, MEAN]]
