@@ -56,3 +56,29 @@ def test_features_do_not_mutate_their_input(two_series):
 def test_lags_must_be_positive(two_series):
     with pytest.raises(ValueError, match="lags must be positive whole months"):
         lagged_values(two_series, lags=(0, 1))
+
+
+def _rolling_means_series_by_series(frame: pd.DataFrame, windows: tuple[int, ...]) -> pd.DataFrame:
+    """The straightforward computation: pandas' groupby rolling, one series at a time."""
+    previous = frame.groupby(SERIES_ID, sort=False)[VALUE].shift(1)
+    by_series = previous.groupby(frame[SERIES_ID], sort=False)
+    means = {f"rolling_mean_{w}": by_series.rolling(w, min_periods=1).mean().droplevel(0) for w in windows}
+    return frame.assign(**means)
+
+
+@pytest.mark.parametrize("layout", ["sorted", "interleaved", "categorical"])
+def test_rolling_means_equal_groupby_rolling_bit_for_bit(layout):
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(1, 30, size=40)
+    values = rng.lognormal(3.0, 2.0, lengths.sum()) * rng.choice([1.0, 1e-7, 1e9], lengths.sum())
+    values[rng.random(lengths.sum()) < 0.05] = np.nan
+    frame = pd.DataFrame({SERIES_ID: np.repeat([f"s{i}" for i in range(40)], lengths), VALUE: values})
+    if layout == "interleaved":
+        frame = frame.sample(frac=1.0, random_state=3)
+    if layout == "categorical":
+        frame[SERIES_ID] = frame[SERIES_ID].astype("category")
+
+    windows = (1, 3, 12)
+    pd.testing.assert_frame_equal(
+        rolling_means(frame, windows), _rolling_means_series_by_series(frame, windows), check_exact=True
+    )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from demandcast.columns import AREA, CLIENT_GROUP, MEASURE, SERVICE
+from demandcast.columns import AREA, CLIENT_GROUP, MEASURE, MONTH, SERVICE
 from demandcast.features.calendar import CALENDAR_FEATURES, calendar_features
 from demandcast.features.covariates import DEFAULT_COVARIATES, area_covariates
 from demandcast.features.lags import lag_name, lagged_values, rolling_mean_name, rolling_means
@@ -26,6 +26,7 @@ def design_frame(
     windows: Sequence[int],
     covariates: pd.DataFrame | None = None,
     neighbours: Mapping[str, Sequence[str]] | None = None,
+    only_month: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The history plus every feature column named by :func:`feature_names`.
 
@@ -37,11 +38,17 @@ def design_frame(
         windows: rolling-mean windows in months.
         covariates: per-area covariates keyed by ``area`` (population by age group, imd_decile).
         neighbours: ``{area: [neighbouring areas]}`` for spatial lags.
+        only_month: keep only this month's rows (what a recursive forecast step needs). The
+            series' lags and rolling means still come from the whole history; the other
+            features depend on the row's own month only, so they are built for these rows
+            alone and equal those of the full frame.
 
     Returns:
-        A copy of ``history`` with the feature columns added.
+        A copy of ``history`` with the feature columns added (``only_month``'s rows alone if given).
     """
     frame = rolling_means(lagged_values(history, lags), windows)
+    if only_month is not None:
+        frame = frame[frame[MONTH] == only_month]
     frame = calendar_features(frame, start=start)
     if covariates is not None and AREA in frame.columns:
         frame = area_covariates(frame, covariates, covariate_names(covariates))

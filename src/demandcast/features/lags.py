@@ -7,7 +7,9 @@ by (series, month), regular with no gaps.
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from demandcast.columns import SERIES_ID, VALUE
 
@@ -71,12 +73,59 @@ def rolling_means(
     """
     _check_positive(windows, "windows")
     previous = frame.groupby(id_col, sort=False, observed=True)[value_col].shift(1)
-    by_series = previous.groupby(frame[id_col], sort=False, observed=True)
-    new_columns = {
-        rolling_mean_name(window): by_series.rolling(window, min_periods=1).mean().droplevel(0)
-        for window in windows
-    }
+    order, series_start = _series_order(frame, id_col)
+    values = pd.Series(previous.to_numpy(dtype=float)[order])
+    new_columns = {}
+    for window in windows:
+        bounds = _WindowsWithinSeries(series_start=series_start, window=int(window))
+        means = np.empty(len(order))
+        means[order] = values.rolling(bounds, min_periods=1).mean().to_numpy()
+        new_columns[rolling_mean_name(window)] = means
     return frame.assign(**new_columns)
+
+
+class _WindowsWithinSeries(BaseIndexer):
+    """Trailing windows of ``window`` rows that never reach back before their series' first row.
+
+    These are the bounds ``groupby(...).rolling(window)`` builds one series at a time in Python;
+    computed at once here, so pandas' rolling kernel runs once on the same values and bounds.
+
+    Attributes:
+        series_start: for each row (in series order), the position of its series' first row.
+        window: the window length in rows.
+    """
+
+    series_start: np.ndarray
+    window: int
+
+    def get_window_bounds(
+        self,
+        num_values: int = 0,
+        min_periods: int | None = None,  # noqa: ARG002 (pandas passes these; fixed windows ignore them)
+        center: bool | None = None,  # noqa: ARG002
+        closed: str | None = None,  # noqa: ARG002
+        step: int | None = None,  # noqa: ARG002
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's window [start, end): up to ``window`` rows ending with the row itself."""
+        end = np.arange(1, num_values + 1, dtype="int64")
+        start = np.maximum(end - self.window, self.series_start).astype("int64")
+        return start, end
+
+
+def _series_order(frame: pd.DataFrame, id_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """The row order that groups each series together (as groupby does), and each row's series start.
+
+    Returns:
+        (positions of the rows, series by series in order of first appearance and rows in frame
+        order within a series; for each of those rows the position of its series' first row).
+    """
+    codes = frame.groupby(id_col, sort=False, observed=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    grouped = codes[order]
+    positions = np.arange(len(order))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = grouped[1:] != grouped[:-1]
+    return order, np.maximum.accumulate(np.where(first, positions, 0))
 
 
 def _check_positive(offsets: Sequence[int], name: str) -> None:

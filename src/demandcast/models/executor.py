@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -44,7 +46,10 @@ class ProcessExecutor:
     """Runs chunks of items in `n_jobs` local worker processes (joblib's loky backend).
 
     Items are split into about `chunks_per_job * n_jobs` contiguous chunks so that thousands of
-    small fits cost a few dozen round trips, not thousands. Workers are reused across calls.
+    small fits cost a few dozen round trips, not thousands, while up to that many heavy items
+    (training's 27 level jobs) go one per chunk. Items are handed out largest first (by the data
+    rows they carry, `largest_first`), so the longest jobs start early and the workers finish
+    together rather than one waiting on a long job handed out last. Workers are reused across calls.
 
     Attributes:
         n_jobs: number of worker processes (>= 1).
@@ -52,7 +57,7 @@ class ProcessExecutor:
     """
 
     n_jobs: int = 2
-    chunks_per_job: int = 4
+    chunks_per_job: int = 16
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
         """`[fn(item) for item in items]`, computed in worker processes, in order."""
@@ -61,10 +66,36 @@ class ProcessExecutor:
         items = list(items)
         if not items:
             return []
-        chunks = _chunks(items, self.n_jobs * self.chunks_per_job)
+        order = largest_first(items)
+        chunks = _chunks([items[i] for i in order], self.n_jobs * self.chunks_per_job)
         parallel = Parallel(n_jobs=self.n_jobs, backend="loky")
         results = parallel(delayed(_run_chunk)(fn, chunk) for chunk in chunks)
-        return [result for chunk_results in results for result in chunk_results]
+        in_dispatch_order = [result for chunk_results in results for result in chunk_results]
+        in_item_order: list[Any] = [None] * len(items)
+        for position, result in zip(order, in_dispatch_order, strict=True):
+            in_item_order[position] = result
+        return in_item_order
+
+
+def largest_first(items: Sequence[Any]) -> list[int]:
+    """Positions of `items` from the one carrying the most data rows to the least (ties keep their order).
+
+    The rows an item carries (those of the frames and arrays in it, see `data_rows`) stand for the
+    work it takes: a level's backtest grows with its series times months.
+    """
+    sizes = [data_rows(item) for item in items]
+    return sorted(range(len(items)), key=lambda position: -sizes[position])
+
+
+def data_rows(item: Any) -> int:
+    """Rows of the frames and arrays in `item`, or in a tuple or list of them; 0 for anything else."""
+    if isinstance(item, tuple | list):
+        return sum(_rows(part) for part in item)
+    return _rows(item)
+
+
+def _rows(part: Any) -> int:
+    return len(part) if isinstance(part, pd.DataFrame | pd.Series | np.ndarray) and np.ndim(part) else 0
 
 
 def _run_chunk(fn: Callable[[Any], Any], chunk: list[Any]) -> list[Any]:

@@ -169,17 +169,16 @@ class GlobalGBMForecaster(Forecaster):
         history = self.history_
         steps = []
         for month in future_months(self.last_month_, h, self.freq_):
-            designed = self._design(_append_month(history, month))
-            step = designed[designed[MONTH] == month]
+            extended = _append_month(history, month)
+            step = self._design(extended, only_month=month)
             step = step.assign(**{VALUE: self._predict_rows(step)})
             steps.append(step)
-            history = _tail(_append_rows(history, step[history.columns]), self.lookback_)
+            history = _tail(_with_month_values(extended, month, step[VALUE]), self.lookback_)
         return _as_forecast(pd.concat(steps, ignore_index=True))
 
     def _predict_direct(self, h: int) -> pd.DataFrame:
         first = future_months(self.last_month_, 1, self.freq_)[0]
-        designed = self._design(_append_month(self.history_, first))
-        origin = designed[designed[MONTH] == first]
+        origin = self._design(_append_month(self.history_, first), only_month=first)
         months = future_months(self.last_month_, h, self.freq_)
         rows = pd.concat(
             [origin.assign(**{MONTH: month, HORIZON: step}) for step, month in enumerate(months, start=1)],
@@ -199,8 +198,8 @@ class GlobalGBMForecaster(Forecaster):
 
     # --- shared ----------------------------------------------------------------------------
 
-    def _design(self, history: pd.DataFrame) -> pd.DataFrame:
-        return design_frame(history, start=self.start_, **self._feature_options())
+    def _design(self, history: pd.DataFrame, only_month: pd.Timestamp | None = None) -> pd.DataFrame:
+        return design_frame(history, start=self.start_, only_month=only_month, **self._feature_options())
 
     def _feature_options(self) -> dict:
         return {
@@ -258,6 +257,16 @@ def _append_month(history: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
     """The history plus one row per series at ``month`` with an unknown (NaN) value."""
     last = history.drop_duplicates(SERIES_ID, keep="last")
     return _append_rows(history, last.assign(**{MONTH: month, VALUE: np.nan}))
+
+
+def _with_month_values(history: pd.DataFrame, month: pd.Timestamp, values: pd.Series) -> pd.DataFrame:
+    """The history with ``month``'s rows given ``values``, in the order those rows appear.
+
+    Equal to appending the forecast rows to the history before ``month`` and sorting again.
+    """
+    filled = history[VALUE].to_numpy(dtype=float, copy=True)
+    filled[(history[MONTH] == month).to_numpy()] = values.to_numpy(dtype=float)
+    return history.assign(**{VALUE: filled})
 
 
 def _append_rows(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
