@@ -93,7 +93,7 @@ class CaseloadTimesUnitCost(Forecaster):
 
     def _pooled_growth(self, y: pd.DataFrame, keys: list[str]) -> pd.Series:
         """Each series' growth: that of the sum of all series sharing its `keys`."""
-        pool = y[keys].astype("str").agg("|".join, axis=1)
+        pool = y[keys[0]].astype("str").str.cat([y[key].astype("str") for key in keys[1:]], sep="|")
         summed = y.groupby([pool, y[MONTH]])[[VALUE, CASELOAD]].sum()
         summed = summed.rename_axis([SERIES_ID, MONTH]).reset_index()
         _, growth = self._unit_cost(summed)
