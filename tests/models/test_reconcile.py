@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hierarchicalforecast.core import HierarchicalReconciliation
 
 from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
-from demandcast.models.reconcile import METHODS, non_negative, reconcile
+from demandcast.models.reconcile import METHODS, TOP_DOWN, _reconciler, non_negative, reconcile
 
 AREAS = pd.DataFrame({AREA: ["w1", "w2", "w3"], "district": ["d1", "d1", "d2"], "council": ["c", "c", "c"]})
 PAIRS = [("older_people", "home_care"), ("older_people", "nursing"), ("children", "kinship")]
@@ -41,6 +42,56 @@ def test_every_method_is_coherent_and_non_negative(hierarchy):
         bottom = wide[:, -matrix.shape[1] :]
         np.testing.assert_allclose(wide, bottom @ matrix.T, rtol=1e-9)
         assert (wide >= 0).all()
+
+
+def _frame_api(base, s_df, node_tags, method, residuals):
+    """hierarchicalforecast's own HierarchicalReconciliation on the frames, in the order of `base`."""
+    engine = HierarchicalReconciliation(reconcilers=[_reconciler(method)])
+    out = engine.reconcile(
+        Y_hat_df=base, tags=node_tags, S_df=s_df, Y_df=residuals, id_col=SERIES_ID, time_col=MONTH,
+        target_col=ACTUAL,
+    )
+    column = next(c for c in out.columns if c.startswith(f"{MEAN}/"))
+    return base[[SERIES_ID, MONTH]].merge(out[[SERIES_ID, MONTH, column]], on=[SERIES_ID, MONTH], how="left")
+
+
+def _positive_base_and_gappy_residuals(s_df, rng):
+    """Nearly coherent base forecasts far from zero (nothing to clip), shuffled; residuals with gaps."""
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    matrix = s_df.drop(columns=SERIES_ID).to_numpy()
+    coherent = matrix @ rng.uniform(20, 80, (matrix.shape[1], len(months)))
+    noisy = (coherent * rng.normal(1, 0.05, coherent.shape)).ravel()  # node by node, month by month
+    base = _frame(s_df[SERIES_ID], months, lambda n: noisy).sample(frac=1, random_state=0)
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+    return base, past.drop(index=rng.choice(len(past), 40, replace=False))
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != TOP_DOWN])
+def test_each_method_gives_what_hierarchicalforecasts_frame_api_gives(hierarchy, method):
+    rng = np.random.default_rng(3)
+    s_df, node_tags = summing_matrix(hierarchy), tags(hierarchy)
+    base, past = _positive_base_and_gappy_residuals(s_df, rng)
+    expected = _frame_api(base, s_df, node_tags, method, past)
+    assert (expected.iloc[:, -1] > 0).all()  # nothing clipped: the reconciler's output itself is compared
+    got = reconcile(base, s_df, node_tags, (method,), residuals=past)[method]
+    np.testing.assert_array_equal(got[[SERIES_ID, MONTH]], base[[SERIES_ID, MONTH]])
+    np.testing.assert_allclose(got[MEAN], expected.iloc[:, -1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["wls_struct", "ols"])
+def test_a_projection_fitted_on_one_hierarchy_is_not_reused_on_another(hierarchy, method):
+    rng = np.random.default_rng(4)
+    two_wards = [(a, g, s) for a in ["w1", "w2"] for g, s in PAIRS]
+    flat = build_hierarchy(pd.DataFrame(two_wards, columns=[AREA, CLIENT_GROUP, SERVICE]))
+    for each in (hierarchy, flat, hierarchy):
+        s_df, node_tags = summing_matrix(each), tags(each)
+        base, past = _positive_base_and_gappy_residuals(s_df, rng)
+        got = reconcile(base, s_df, node_tags, (method,), residuals=past)[method]
+        expected = _frame_api(base, s_df, node_tags, method, None)
+        np.testing.assert_allclose(got[MEAN], expected.iloc[:, -1], rtol=1e-12)
 
 
 def test_non_negative_clips_the_bottom_and_sums_again(hierarchy):

@@ -1,9 +1,53 @@
-"""The reconciliation rule: no-worse first, then a capped geometric mean, one-SE ties by worst loss."""
+"""Backtest scores per level, and the reconciliation rule: no-worse first, then a capped geometric
+mean, one-SE ties by worst loss."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from demandcast.models.scoring import method_decision
+from demandcast.columns import ACTUAL, CUTOFF, MONTH, SERIES_ID, VALUE
+from demandcast.models.scoring import level_scores, method_decision, scaled_scores, with_scales
+
+MONTHS = pd.date_range("2020-01-01", periods=48, freq="MS")
+
+
+def test_level_scores_of_a_trend_forecast_six_off_either_way():
+    history = pd.DataFrame({SERIES_ID: "a", MONTH: MONTHS[:36], VALUE: np.arange(36.0)})
+    window = MONTHS[24:36]  # seasonal-naive errors up to the cutoff are all 12: the scale is 12
+    actual = np.arange(24.0, 36.0)
+    forecast = actual + np.tile([6.0, -6.0], 6)
+    backtest = pd.DataFrame(
+        {SERIES_ID: "a", CUTOFF: MONTHS[23], MONTH: window, ACTUAL: actual, "f": forecast}
+    )
+    scores = level_scores(backtest, history, ["f"], "MS").loc["f"]
+    assert scores["mase"] == pytest.approx(0.5)
+    assert scores["wape"] == pytest.approx(72 / actual.sum())
+    assert scores["bias"] == pytest.approx(0.0)
+
+
+def test_one_origin_scored_with_the_scales_of_every_origin_equals_that_origin_scored_alone():
+    rng = np.random.default_rng(0)
+    values = {"a": rng.poisson(20, 48), "b": rng.poisson(5, 48), "flat": np.full(48, 3)}  # flat: no scale
+    history = pd.concat(
+        pd.DataFrame({SERIES_ID: key, MONTH: MONTHS, VALUE: v.astype(float)}) for key, v in values.items()
+    )
+    frames = []
+    for cutoff in MONTHS[[-25, -19, -13]]:
+        window = history[(history[MONTH] > cutoff) & (history[MONTH] <= cutoff + pd.DateOffset(months=12))]
+        frames.append(
+            window[[SERIES_ID, MONTH]].assign(
+                **{CUTOFF: cutoff, ACTUAL: window[VALUE].to_numpy()},
+                f=window[VALUE].to_numpy() * rng.normal(1, 0.1, len(window)),
+                g=window[VALUE].to_numpy() + rng.normal(0, 2, len(window)),
+            )
+        )
+    backtest = pd.concat(frames, ignore_index=True)
+    scaled = with_scales(backtest, history, "MS")
+    for cutoff, window in backtest.groupby(CUTOFF):
+        alone = level_scores(window, history, ["f", "g"], "MS")
+        from_all = scaled_scores(scaled[scaled[CUTOFF] == cutoff], ["f", "g"])
+        pd.testing.assert_frame_equal(from_all, alone, check_exact=True)
+        assert alone.notna().all().all()
 
 
 def _scores(base: dict[str, float], **methods: dict[str, float]) -> dict[str, pd.DataFrame]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from demandcast.columns import CUTOFF, MEAN, MONTH, SERIES_ID
+from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
 from demandcast.models.hierarchy import Hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import reconcile
-from demandcast.models.scoring import level_scores, method_decision
+from demandcast.models.scoring import method_decision, scaled_scores, with_scales
 from demandcast.models.selection import CHOSEN
 
 RECONCILED = "reconciled"
@@ -41,22 +41,25 @@ def choose_reconciliation(
         one, the kept method, the decision record, level -> scores of base and every method).
     """
     backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals)
-    method_scores = _method_scores(backtest, by_level, methods, freq)
+    columns = [CHOSEN, *_method_columns(methods)]
+    scaled = {
+        lvl: with_scales(b[[SERIES_ID, CUTOFF, ACTUAL, *columns]], by_level[lvl], freq)
+        for lvl, b in backtest.groupby("level", sort=False)
+    }
+    method_scores = {lvl: scaled_scores(frame, columns) for lvl, frame in scaled.items()}
+    appearing = backtest[[CUTOFF, "level"]].drop_duplicates()  # each origin's levels, as they appear
     origin_scores = {
-        cutoff: _method_scores(window, by_level, methods, freq)
-        for cutoff, window in backtest.groupby(CUTOFF, sort=True)
+        cutoff: {lvl: _on_origin(scaled[lvl], cutoff, columns) for lvl in levels["level"]}
+        for cutoff, levels in appearing.groupby(CUTOFF, sort=True)
     }
     method, decision = method_decision(method_scores, methods, max_loss, origin_scores)
     backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
     return backtest, method, decision, method_scores
 
 
-def _method_scores(backtest, by_level, methods, freq) -> dict[str, pd.DataFrame]:
-    """level -> level_scores of the base (chosen) and every method's reconciled column."""
-    columns = [CHOSEN, *_method_columns(methods)]
-    return {
-        lvl: level_scores(b, by_level[lvl], columns, freq) for lvl, b in backtest.groupby("level", sort=False)
-    }
+def _on_origin(scaled: pd.DataFrame, cutoff, columns: list[str]) -> pd.DataFrame:
+    """scaled_scores of one origin's rows: the seasonal-naive scales are computed once for all origins."""
+    return scaled_scores(scaled[scaled[CUTOFF] == cutoff], columns)
 
 
 def _method_columns(methods: tuple[str, ...]) -> list[str]:

@@ -27,20 +27,36 @@ def level_scores(
     Returns:
         One row per column (index) with columns mase, wape, bias.
     """
+    return scaled_scores(with_scales(backtest, history, freq), columns)
+
+
+def with_scales(backtest: pd.DataFrame, history: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """The backtest (a fresh index) with column `scale`: each series' seasonal-naive MAE up to its origin.
+
+    Args:
+        backtest: columns unique_id, cutoff and any others.
+        history: the level's series (unique_id, month, value).
+    """
     ordered = history.sort_values([SERIES_ID, MONTH], kind="stable")
     scales = seasonal_naive_scales(ordered, backtest[CUTOFF].unique(), seasonal_period(freq))
-    scaled = backtest.merge(scales, on=[SERIES_ID, CUTOFF], how="left")
-    total = scaled[ACTUAL].abs().sum()
+    return backtest.merge(scales, on=[SERIES_ID, CUTOFF], how="left")
+
+
+def scaled_scores(scaled: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`level_scores` of a backtest that already has its `scale` column (from `with_scales`)."""
+    keys = [scaled[SERIES_ID], scaled[CUTOFF]]
+    errors = scaled[list(dict.fromkeys(columns))].sub(scaled[ACTUAL], axis=0)
+    mae = errors.abs().groupby(keys).mean()
+    scale = scaled.groupby(keys)[SCALE].first()
+    total, actual_sum = scaled[ACTUAL].abs().sum(), scaled[ACTUAL].sum()
     rows = {}
     for column in columns:
-        error = scaled[column] - scaled[ACTUAL]
-        mae = error.abs().groupby([scaled[SERIES_ID], scaled[CUTOFF]]).mean()
-        scale = scaled.groupby([SERIES_ID, CUTOFF])[SCALE].first()
-        ratio = (mae / scale).dropna()  # zero scales are already NaN
+        error = errors[column]
+        ratio = (mae[column] / scale).dropna()  # zero scales are already NaN
         rows[column] = {
             "mase": float(ratio.mean()) if len(ratio) else float("nan"),
             "wape": float(error.abs().sum() / total) if total > 0 else float("nan"),
-            "bias": float(error.sum() / scaled[ACTUAL].sum()) if scaled[ACTUAL].sum() != 0 else float("nan"),
+            "bias": float(error.sum() / actual_sum) if actual_sum != 0 else float("nan"),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
