@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -20,14 +22,11 @@ from typing import Any
 import pandas as pd
 
 from demandcast.columns import (
-    ACTUAL,
     AREA,
-    AREA_LEVEL,
     CASELOAD,
     CLIENT_GROUP,
     CUTOFF,
     HIERARCHICAL_PANEL_COLUMNS,
-    HORIZON_STEP,
     MEASURE,
     MONTH,
     SERIES_ID,
@@ -39,7 +38,7 @@ from demandcast.errors import InputError
 from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
-from demandcast.models.hierarchy import NODE_KEYS, Hierarchy
+from demandcast.models.hierarchy import Hierarchy
 from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.reconcile import METHODS
 from demandcast.models.reconciliation_choice import RECONCILED, choose_reconciliation
@@ -51,6 +50,7 @@ from demandcast.models.selection import (
     choose,
     residual_frame,
 )
+from demandcast.models.training_outputs import metrics_table, public_backtest
 
 
 @dataclass
@@ -145,7 +145,7 @@ def train(
         levels = {level: done[jobs.index((measure, level))] for level in by_level}
         outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock)
         metrics[measure], decisions[measure] = outcome.metrics, outcome.decision
-        backtests.append(_public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
+        backtests.append(public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
         outcomes[measure] = outcome
     with clock("fit"):
         fit_jobs = [
@@ -219,7 +219,7 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
     with clock("intervals"):
         intervals, coverage, held_out = calibrated_intervals(backtest, config.levels, column=RECONCILED)
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
-    metrics = _metrics_table(scores, method_scores, coverage, chosen, method)
+    metrics = metrics_table(scores, method_scores, coverage, chosen, method)
     combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
     decision = {"chosen_models": chosen, "combinations": combination_members, "reconciliation": decision}
     return _Outcome(chosen, members, method, residuals, intervals, backtest, metrics, decision)
@@ -290,32 +290,6 @@ def _with_chosen(frames: list[pd.DataFrame], chosen: dict[str, str]) -> pd.DataF
     return pd.concat(marked, ignore_index=True)
 
 
-def _metrics_table(scores, method_scores, coverage, chosen, method) -> dict:
-    """level -> model -> {mase, wape, bias, [coverage_L, width_L]}: every model, chosen, reconciled."""
-    table = {}
-    for level, frame in scores.items():
-        rows = {name: frame.loc[name].to_dict() for name in frame.index}
-        reconciled = method_scores[level]
-        rows[CHOSEN] = {**reconciled.loc[CHOSEN].to_dict(), "model": chosen[level]}
-        for name in reconciled.index.drop(CHOSEN):
-            rows[name] = reconciled.loc[name].to_dict()
-        rows[RECONCILED] = {
-            **reconciled.loc[f"{RECONCILED}_{method}"].to_dict(),
-            **coverage[level],
-            "method": method,
-        }
-        table[level] = rows
-    return table
-
-
-def _public_backtest(backtest: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
-    keyed = backtest.drop(columns=[c for c in (AREA, CLIENT_GROUP, SERVICE, MEASURE) if c in backtest])
-    keyed = keyed.merge(nodes[[SERIES_ID, *NODE_KEYS]], on=SERIES_ID, how="left")
-    first = [AREA_LEVEL, AREA, CLIENT_GROUP, SERVICE, CUTOFF, HORIZON_STEP, MONTH, ACTUAL]
-    rest = [c for c in keyed.columns if c not in first and c not in (SERIES_ID, "level")]
-    return keyed[first + rest]
-
-
 def _panel_up_to(hpanel: pd.DataFrame, as_of) -> pd.DataFrame:
     if as_of is None:
         return hpanel
@@ -326,22 +300,15 @@ def _panel_up_to(hpanel: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 class _Clock:
-    """Accumulates wall-clock seconds per named stage."""
+    """Accumulates wall-clock seconds per named stage: `with clock("fit"): ...`."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
-    def __call__(self, stage: str):
-        return _Stage(self, stage)
-
-
-class _Stage:
-    def __init__(self, clock: _Clock, stage: str) -> None:
-        self.clock, self.stage = clock, stage
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc) -> None:
-        elapsed = time.perf_counter() - self.start
-        self.clock.seconds[self.stage] = self.clock.seconds.get(self.stage, 0.0) + elapsed
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
