@@ -7,7 +7,14 @@ from hierarchicalforecast.core import HierarchicalReconciliation
 
 from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
-from demandcast.models.reconcile import METHODS, TOP_DOWN, _reconciler, non_negative, reconcile
+from demandcast.models.reconcile import (
+    METHODS,
+    TOP_DOWN,
+    _reconciler,
+    non_negative,
+    reconcile,
+    wls_var_keeping_top,
+)
 
 AREAS = pd.DataFrame({AREA: ["w1", "w2", "w3"], "district": ["d1", "d1", "d2"], "council": ["c", "c", "c"]})
 PAIRS = [("older_people", "home_care"), ("older_people", "nursing"), ("children", "kinship")]
@@ -162,3 +169,50 @@ def test_top_down_without_residuals_is_refused(hierarchy):
     base = _frame(s_df[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
     with pytest.raises(ValueError, match="top_down needs residuals"):
         reconcile(base, s_df, tags(hierarchy), ("top_down",))
+
+
+BLOCK = pd.DataFrame(  # all -> groups g1 (s1 + s2), g2 (s3): top first
+    [[1, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    columns=["s1", "s2", "s3"],
+    dtype=float,
+).assign(**{SERIES_ID: ["all", "g1", "g2", "s1", "s2", "s3"]})[[SERIES_ID, "s1", "s2", "s3"]]
+
+
+def _block_base_and_residuals(rng, months):
+    """Nearly coherent base forecasts far from zero (nothing to clip); residuals of different sizes."""
+    coherent = BLOCK.drop(columns=SERIES_ID).to_numpy() @ rng.uniform(20, 60, (3, len(months)))
+    noisy = (coherent * rng.normal(1, 0.1, coherent.shape)).ravel()
+    base = _frame(BLOCK[SERIES_ID], months, lambda n: noisy)
+    past = _frame(BLOCK[SERIES_ID], pd.date_range("2022-01-01", periods=12, freq="MS"), lambda n: np.zeros(n))
+    past[ACTUAL] = rng.normal(0, 1, len(past)) * past[SERIES_ID].map({"all": 9, "g1": 6, "g2": 2}).fillna(3)
+    return base, past
+
+
+def test_wls_var_keeping_top_solves_the_constrained_least_squares(hierarchy):
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2024-01-01", periods=2, freq="MS")
+    base, past = _block_base_and_residuals(rng, months)
+    got = wls_var_keeping_top(base, BLOCK, past).pivot(index=SERIES_ID, columns=MONTH, values=MEAN)
+    S = BLOCK.drop(columns=SERIES_ID).to_numpy()
+    ids = list(BLOCK[SERIES_ID])
+    squared = ((past[ACTUAL] - past[MEAN]) ** 2).groupby(past[SERIES_ID]).mean()
+    weights = squared.reindex(ids).to_numpy() + 2e-8  # hierarchicalforecast's wls_var variances
+    y_hat = base.pivot(index=SERIES_ID, columns=MONTH, values=MEAN).reindex(ids).to_numpy()
+    # KKT system of min (S b - y)' W^-1 (S b - y) subject to the top row of S b equal to the base top
+    kkt = np.block([[2 * S.T @ np.diag(1 / weights) @ S, S[:1].T], [S[:1], np.zeros((1, 1))]])
+    for j in range(len(months)):
+        rhs = np.concatenate([2 * S.T @ (y_hat[:, j] / weights), y_hat[:1, j]])
+        expected = S @ np.linalg.solve(kkt, rhs)[:3]
+        np.testing.assert_allclose(got.reindex(ids).iloc[:, j], expected, rtol=1e-9)
+    np.testing.assert_allclose(got.loc["all"], y_hat[0], rtol=1e-12)
+    np.testing.assert_allclose(got.loc["g1"], got.loc["s1"] + got.loc["s2"], rtol=1e-12)
+
+
+def test_wls_var_keeping_top_leaves_coherent_forecasts_alone(hierarchy):
+    rng = np.random.default_rng(8)
+    base, past = _block_base_and_residuals(rng, [pd.Timestamp("2024-01-01")])
+    bottom = rng.uniform(5, 20, 3)
+    coherent = dict(zip(BLOCK[SERIES_ID], BLOCK.drop(columns=SERIES_ID).to_numpy() @ bottom, strict=True))
+    base[MEAN] = base[SERIES_ID].map(coherent)
+    got = wls_var_keeping_top(base, BLOCK, past)
+    np.testing.assert_allclose(got[MEAN], base[MEAN], rtol=1e-9)

@@ -7,8 +7,9 @@ lays out its frames: one row per node in the summing matrix's order, one column 
 order; the insample actuals and forecasts span every month of the residuals, NaN where a node has
 none. (The frame API costs about 1.5 s a call on the demo's 2,070 nodes, even for bottom-up.)
 `top_down` reconciles only the top area's block (e.g. council x service -> client group -> all)
-with WLS-var and shares each top-area service total among the bottom areas in proportion to their
-base forecasts (top-down by forecast proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few,
+with WLS-var, keeping the block's total at its base forecast, and shares each top-area service
+total among the bottom areas in proportion to their base forecasts (top-down by forecast
+proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few,
 smooth top series are not pulled towards the sum of a thousand noisy ward forecasts, and each ward
 keeps its own shape. Non-negativity is restored coherently: the reconciled bottom is clipped at
 zero and every node is summed again from it.
@@ -76,7 +77,12 @@ def reconcile(
 def top_down(
     base: pd.DataFrame, s_df: pd.DataFrame, tags: dict[str, np.ndarray], residuals: pd.DataFrame
 ) -> pd.DataFrame:
-    """The top area's block reconciled with WLS-var, shared out to the bottom by forecast proportions.
+    """The top area's block reconciled around its total, shared out to the bottom by forecast proportions.
+
+    The block (e.g. council x service -> client group -> all) is reconciled with WLS-var keeping
+    its total at the base forecast (wls_var_keeping_top): the total is the one series whose own
+    model is chosen for it, and on both demo cities plain WLS-var moved it away from the actuals in
+    most backtests and held-out years (benchmarks/holdout.md, decision 17).
 
     Each bottom node's forecast is scaled so that the bottom nodes of one top-area service node sum
     to that node's reconciled forecast; where their base forecasts sum to zero (or less) the total
@@ -96,7 +102,7 @@ def top_down(
         totals = non_negative(block_base[[SERIES_ID, MONTH, MEAN]], block_s)
     else:
         block_residuals = residuals[residuals[SERIES_ID].isin(block_ids)]
-        totals = _projections(block_base, block_s, [WLS_VAR], block_residuals)[WLS_VAR]
+        totals = wls_var_keeping_top(block_base, block_s, block_residuals)
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     bottom = bottom.assign(
@@ -112,6 +118,40 @@ def top_down(
         how="left",
     )
     return non_negative(shared.fillna({MEAN: 0.0}), s_df)
+
+
+def wls_var_keeping_top(base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame) -> pd.DataFrame:
+    """WLS-var reconciliation that keeps the top node (the row of S that sums every bottom node) at its base.
+
+    The coherent forecasts closest to the base in hierarchicalforecast's WLS-var metric W (the
+    residual variances) among those whose top equals its base forecast: reconciliation with an
+    immutable node (Zhang, Kang, Panagiotelis & Li 2023). With b the WLS bottom forecasts, M =
+    (S' W^-1 S)^-1 and c the top row of S, the bottom becomes b + M c (top - c'b) / (c' M c).
+    hierarchicalforecast has no immutable nodes, so only this correction is written here; P and W
+    are the library's. Without a top row it is plain WLS-var.
+
+    Args:
+        base: columns unique_id, month, mean; every node of `s_df` for every month.
+        s_df: the summing matrix, top first.
+        residuals: columns unique_id, month, actual, mean, for every node.
+
+    Returns:
+        Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
+    """
+    summing = _Summing.of(s_df)
+    summing.check_bottom_identity()
+    grid = _Grid.of(base, summing.nodes)
+    y_hat = grid.array(base[MEAN])
+    insample = _insample(residuals, summing.nodes)
+    fitted = MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample)
+    bottom = fitted.P @ y_hat
+    tops = np.flatnonzero((summing.matrix == 1).all(axis=1))
+    if len(tops):
+        weights = summing.matrix.T / np.diag(fitted.W)
+        spread = np.linalg.solve(weights @ summing.matrix, summing.matrix[tops[0]])
+        gap = y_hat[tops[0]] - summing.matrix[tops[0]] @ bottom
+        bottom = bottom + np.outer(spread, gap) / (summing.matrix[tops[0]] @ spread)
+    return grid.long(base, summing.non_negative(summing.matrix @ bottom))
 
 
 def _top_block(s_df: pd.DataFrame, tags: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.Series]:
