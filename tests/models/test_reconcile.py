@@ -216,3 +216,15 @@ def test_wls_var_keeping_top_leaves_coherent_forecasts_alone(hierarchy):
     base[MEAN] = base[SERIES_ID].map(coherent)
     got = wls_var_keeping_top(base, BLOCK, past)
     np.testing.assert_allclose(got[MEAN], base[MEAN], rtol=1e-9)
+
+
+def test_wls_var_keeping_top_keeps_several_disjoint_nodes(hierarchy):
+    rng = np.random.default_rng(9)
+    base, past = _block_base_and_residuals(rng, pd.date_range("2024-01-01", periods=2, freq="MS"))
+    got = wls_var_keeping_top(base, BLOCK, past, kept=["g1", "g2"]).set_index([SERIES_ID, MONTH])[MEAN]
+    given = base.set_index([SERIES_ID, MONTH])[MEAN]
+    for node in ("g1", "g2"):
+        np.testing.assert_allclose(got[node], given[node], rtol=1e-12)
+    np.testing.assert_allclose(got["all"], got["g1"] + got["g2"], rtol=1e-12)
+    np.testing.assert_allclose(got["g1"], got["s1"] + got["s2"], rtol=1e-12)
+    assert not np.allclose(got["s1"], given["s1"])  # the bottom moved to meet the kept totals

@@ -80,9 +80,9 @@ def top_down(
     """The top area's block reconciled around its total, shared out to the bottom by forecast proportions.
 
     The block (e.g. council x service -> client group -> all) is reconciled with WLS-var keeping
-    its total at the base forecast (wls_var_keeping_top): the total is the one series whose own
-    model is chosen for it, and on both demo cities plain WLS-var moved it away from the actuals in
-    most backtests and held-out years (benchmarks/holdout.md, decision 17).
+    its totals (the top level's nodes) at their base forecasts (wls_var_keeping_top): a total is the
+    series whose own model is chosen for it, and on both demo cities plain WLS-var moved it away from
+    the actuals in most backtests and held-out years (benchmarks/holdout.md, decision 17).
 
     Each bottom node's forecast is scaled so that the bottom nodes of one top-area service node sum
     to that node's reconciled forecast; where their base forecasts sum to zero (or less) the total
@@ -102,7 +102,8 @@ def top_down(
         totals = non_negative(block_base[[SERIES_ID, MONTH, MEAN]], block_s)
     else:
         block_residuals = residuals[residuals[SERIES_ID].isin(block_ids)]
-        totals = wls_var_keeping_top(block_base, block_s, block_residuals)
+        top_level = list(tags)[-1]
+        totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=list(tags[top_level]))
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     bottom = bottom.assign(
@@ -120,20 +121,24 @@ def top_down(
     return non_negative(shared.fillna({MEAN: 0.0}), s_df)
 
 
-def wls_var_keeping_top(base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame) -> pd.DataFrame:
-    """WLS-var reconciliation that keeps the top node (the row of S that sums every bottom node) at its base.
+def wls_var_keeping_top(
+    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame, kept: list[str] | None = None
+) -> pd.DataFrame:
+    """WLS-var reconciliation that keeps the top nodes at their base forecasts.
 
     The coherent forecasts closest to the base in hierarchicalforecast's WLS-var metric W (the
-    residual variances) among those whose top equals its base forecast: reconciliation with an
-    immutable node (Zhang, Kang, Panagiotelis & Li 2023). With b the WLS bottom forecasts, M =
-    (S' W^-1 S)^-1 and c the top row of S, the bottom becomes b + M c (top - c'b) / (c' M c).
-    hierarchicalforecast has no immutable nodes, so only this correction is written here; P and W
-    are the library's. Without a top row it is plain WLS-var.
+    residual variances) among those whose `kept` nodes equal their base forecasts: reconciliation
+    with immutable nodes (Zhang, Kang, Panagiotelis & Li 2023). With b the WLS bottom forecasts,
+    M = (S' W^-1 S)^-1 and C the kept rows of S, the bottom becomes
+    b + M C' (C M C')^-1 (kept base - C b). hierarchicalforecast has no immutable nodes, so only
+    this correction is written here; P and W are the library's.
 
     Args:
         base: columns unique_id, month, mean; every node of `s_df` for every month.
         s_df: the summing matrix, top first.
         residuals: columns unique_id, month, actual, mean, for every node.
+        kept: the node ids to keep (their rows must not overlap); None: the rows of S that sum
+            every bottom node (none: plain WLS-var).
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
@@ -145,12 +150,16 @@ def wls_var_keeping_top(base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.Da
     insample = _insample(residuals, summing.nodes)
     fitted = MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample)
     bottom = fitted.P @ y_hat
-    tops = np.flatnonzero((summing.matrix == 1).all(axis=1))
-    if len(tops):
-        weights = summing.matrix.T / np.diag(fitted.W)
-        spread = np.linalg.solve(weights @ summing.matrix, summing.matrix[tops[0]])
-        gap = y_hat[tops[0]] - summing.matrix[tops[0]] @ bottom
-        bottom = bottom + np.outer(spread, gap) / (summing.matrix[tops[0]] @ spread)
+    rows = (
+        np.flatnonzero((summing.matrix == 1).all(axis=1))[:1]
+        if kept is None
+        else summing.nodes.get_indexer(kept)
+    )
+    if len(rows):
+        kept_rows = summing.matrix[rows]
+        spread = np.linalg.solve((summing.matrix.T / np.diag(fitted.W)) @ summing.matrix, kept_rows.T)
+        gap = y_hat[rows] - kept_rows @ bottom
+        bottom = bottom + spread @ np.linalg.solve(kept_rows @ spread, gap)
     return grid.long(base, summing.non_negative(summing.matrix @ bottom))
 
 
