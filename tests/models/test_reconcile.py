@@ -192,7 +192,8 @@ def test_wls_var_keeping_top_solves_the_constrained_least_squares(hierarchy):
     rng = np.random.default_rng(7)
     months = pd.date_range("2024-01-01", periods=2, freq="MS")
     base, past = _block_base_and_residuals(rng, months)
-    got = wls_var_keeping_top(base, BLOCK, past).pivot(index=SERIES_ID, columns=MONTH, values=MEAN)
+    got = wls_var_keeping_top(base, BLOCK, past, kept=["all"])
+    got = got.pivot(index=SERIES_ID, columns=MONTH, values=MEAN)
     S = BLOCK.drop(columns=SERIES_ID).to_numpy()
     ids = list(BLOCK[SERIES_ID])
     squared = ((past[ACTUAL] - past[MEAN]) ** 2).groupby(past[SERIES_ID]).mean()
@@ -214,7 +215,7 @@ def test_wls_var_keeping_top_leaves_coherent_forecasts_alone(hierarchy):
     bottom = rng.uniform(5, 20, 3)
     coherent = dict(zip(BLOCK[SERIES_ID], BLOCK.drop(columns=SERIES_ID).to_numpy() @ bottom, strict=True))
     base[MEAN] = base[SERIES_ID].map(coherent)
-    got = wls_var_keeping_top(base, BLOCK, past)
+    got = wls_var_keeping_top(base, BLOCK, past, kept=["all"])
     np.testing.assert_allclose(got[MEAN], base[MEAN], rtol=1e-9)
 
 

@@ -9,10 +9,10 @@ none. (The frame API costs about 1.5 s a call on the demo's 2,070 nodes, even fo
 `top_down` reconciles only the top area's block (e.g. council x service -> client group -> all)
 with WLS-var, keeping the block's total at its base forecast, and shares each top-area service
 total among the bottom areas in proportion to their base forecasts (top-down by forecast
-proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few,
-smooth top series are not pulled towards the sum of a thousand noisy ward forecasts, and each ward
-keeps its own shape. Non-negativity is restored coherently: the reconciled bottom is clipped at
-zero and every node is summed again from it.
+proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few, smooth top series are not pulled
+towards the sum of a thousand noisy ward forecasts, and each ward keeps its own shape.
+Non-negativity is restored coherently: the reconciled bottom is clipped at zero and every node is
+summed again from it.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def top_down(
 
 
 def wls_var_keeping_top(
-    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame, kept: list[str] | None = None
+    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame, kept: list[str]
 ) -> pd.DataFrame:
     """WLS-var reconciliation that keeps the top nodes at their base forecasts.
 
@@ -137,24 +137,15 @@ def wls_var_keeping_top(
         base: columns unique_id, month, mean; every node of `s_df` for every month.
         s_df: the summing matrix, top first.
         residuals: columns unique_id, month, actual, mean, for every node.
-        kept: the node ids to keep (their rows must not overlap); None: the rows of S that sum
-            every bottom node (none: plain WLS-var).
+        kept: the node ids to keep (their rows must not overlap; none: plain WLS-var).
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
     """
-    summing = _Summing.of(s_df)
-    summing.check_bottom_identity()
-    grid = _Grid.of(base, summing.nodes)
-    y_hat = grid.array(base[MEAN])
-    insample = _insample(residuals, summing.nodes)
+    summing, grid, y_hat, insample = _arrays(base, s_df, residuals)
     fitted = MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample)
     bottom = fitted.P @ y_hat
-    rows = (
-        np.flatnonzero((summing.matrix == 1).all(axis=1))[:1]
-        if kept is None
-        else summing.nodes.get_indexer(kept)
-    )
+    rows = summing.nodes.get_indexer(kept)
     if len(rows):
         kept_rows = summing.matrix[rows]
         spread = np.linalg.solve((summing.matrix.T / np.diag(fitted.W)) @ summing.matrix, kept_rows.T)
@@ -201,17 +192,28 @@ def _projections(
     base: pd.DataFrame, s_df: pd.DataFrame, methods: list[str], residuals: pd.DataFrame | None
 ) -> dict[str, pd.DataFrame]:
     """method -> hierarchicalforecast's reconciliation of `base`, non-negative, in the order of `base`."""
+    summing, grid, y_hat, insample = _arrays(base, s_df, residuals)
+    return {
+        method: grid.long(base, summing.non_negative(_reconciled(method, summing, y_hat, insample)))
+        for method in methods
+    }
+
+
+def _arrays(
+    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame | None
+) -> tuple[_Summing, _Grid, np.ndarray, dict[str, np.ndarray]]:
+    """S, where base's rows sit, y_hat (nodes x months) and the insample arrays, as a reconciler takes them.
+
+    Raises:
+        ValueError: S's bottom is not the identity, or a node lacks a base forecast for a month.
+    """
     summing = _Summing.of(s_df)
     summing.check_bottom_identity()
     grid = _Grid.of(base, summing.nodes)
     if len(base) != grid.shape[0] * grid.shape[1] or base[MEAN].isna().any():
         raise ValueError("base forecasts: every node of the summing matrix needs a mean for every month")
-    y_hat = grid.array(base[MEAN])
     insample = {} if residuals is None else _insample(residuals, summing.nodes)
-    return {
-        method: grid.long(base, summing.non_negative(_reconciled(method, summing, y_hat, insample)))
-        for method in methods
-    }
+    return summing, grid, grid.array(base[MEAN]), insample
 
 
 _STRUCTURAL = (WLS_STRUCT, OLS)

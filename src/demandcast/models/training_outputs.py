@@ -7,7 +7,6 @@ import pandas as pd
 from demandcast.columns import (
     ACTUAL,
     AREA,
-    AREA_LEVEL,
     CLIENT_GROUP,
     CUTOFF,
     HORIZON_STEP,
@@ -44,6 +43,6 @@ def public_backtest(backtest: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame
     actual and one column per model (internal series ids and level names dropped)."""
     keyed = backtest.drop(columns=[c for c in (AREA, CLIENT_GROUP, SERVICE, MEASURE) if c in backtest])
     keyed = keyed.merge(nodes[[SERIES_ID, *NODE_KEYS]], on=SERIES_ID, how="left")
-    first = [AREA_LEVEL, AREA, CLIENT_GROUP, SERVICE, CUTOFF, HORIZON_STEP, MONTH, ACTUAL]
+    first = [*NODE_KEYS, CUTOFF, HORIZON_STEP, MONTH, ACTUAL]
     rest = [c for c in keyed.columns if c not in first and c not in (SERIES_ID, "level")]
     return keyed[first + rest]
