@@ -17,13 +17,10 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from holdout_demo import demo_city
 
-from demandcast.catalogue import load_catalogue
-from demandcast.columns import CUTOFF, MEAN, MONTH, SERIES_ID, VALUE, WARD_CODE
-from demandcast.data.demo.generate import DEFAULT_SEED, generate_demo_city
-from demandcast.data.panel_input import hpanel_from_ward_panel
-from demandcast.data.wards import load_wards
-from demandcast.features.panel import monthly_panel
+from demandcast.columns import CUTOFF, MEAN, MONTH, SERIES_ID, VALUE
+from demandcast.data.demo.generate import DEFAULT_SEED
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.demand_model import measure_series
 from demandcast.models.hierarchy import build_hierarchy
@@ -54,10 +51,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
     args = parser.parse_args()
-    wards = load_wards()
-    records = generate_demo_city(seed=args.seed)
-    panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
-    hpanel, areas = hpanel_from_ward_panel(panel, wards)
+    hpanel, areas, _ = demo_city(args.seed)
     hierarchy = build_hierarchy(hpanel, areas)
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     rows = []

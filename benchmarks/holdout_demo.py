@@ -35,6 +35,15 @@ AREA_LEVELS, SERVICE_LEVELS = ("ward", "district", "council"), ("service", "clie
 LEVELS = tuple(f"{a}/{s}" for a in AREA_LEVELS for s in SERVICE_LEVELS)
 
 
+def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(hpanel, areas, wards) of the demo city generated with `seed`."""
+    wards = load_wards()
+    records = generate_demo_city(seed=seed)
+    panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
+    hpanel, areas = hpanel_from_ward_panel(panel, wards)
+    return hpanel, areas, wards
+
+
 def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per level and measure: mean MASE of the model and of seasonal naive, coverage 80/95.
 
@@ -138,10 +147,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "holdout_run.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    wards = load_wards()
-    records = generate_demo_city(seed=args.seed)
-    panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
-    hpanel, areas = hpanel_from_ward_panel(panel, wards)
+    hpanel, areas, wards = demo_city(args.seed)
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     hierarchy = build_hierarchy(hpanel, areas)
     config = TrainConfig(
