@@ -51,3 +51,15 @@ def test_cmdstanpy_says_nothing(y, caplog):
         ProphetForecaster().fit(y)
 
     assert not [r for r in caplog.records if r.name.startswith("cmdstanpy")]
+
+
+def test_the_yearly_fourier_order_is_capped_at_half_the_periods_in_a_year(y):
+    long = synthetic_series(n_series=2, n_months=120, seed=6)
+    quarterly = long[long[MONTH].dt.month.isin([1, 4, 7, 10])]
+
+    def order(model: ProphetForecaster, data: pd.DataFrame) -> int:
+        return model.fit(data).states_["s001"].seasonalities["yearly"]["fourier_order"]
+
+    assert order(ProphetForecaster(yearly_seasonality=10), y) == 6
+    assert order(ProphetForecaster(yearly_seasonality=10), quarterly) == 2
+    assert order(ProphetForecaster(yearly_seasonality=3), y) == 3
