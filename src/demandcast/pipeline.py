@@ -52,7 +52,7 @@ from demandcast.features.panel import monthly_panel
 from demandcast.files import write_atomically
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.hierarchy import Hierarchy, build_hierarchy
-from demandcast.models.reconciliation_choice import RECONCILED
+from demandcast.models.selection import RECONCILED
 from demandcast.models.training import TrainConfig, TrainResult, train
 
 FORECASTS_FILE, BACKTEST_FILE, METRICS_FILE = "forecasts.parquet", "backtest.parquet", "metrics.json"

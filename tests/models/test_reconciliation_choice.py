@@ -6,8 +6,8 @@ import pandas as pd
 from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, CUTOFF, MEAN, MONTH, SERIES_ID, SERVICE, VALUE
 from demandcast.models.hierarchy import build_hierarchy, level_series
 from demandcast.models.reconcile import METHODS
-from demandcast.models.reconciliation_choice import RECONCILED, _residuals_outside, choose_reconciliation
-from demandcast.models.selection import CHOSEN
+from demandcast.models.reconciliation_choice import _residuals_outside, choose_reconciliation
+from demandcast.models.selection import CHOSEN, RECONCILED
 
 AREAS = pd.DataFrame({AREA: ["w1", "w2", "w3"], "district": ["d1", "d1", "d2"], "council": ["c", "c", "c"]})
 PAIRS = [("older_people", "home_care"), ("older_people", "nursing"), ("children", "kinship")]

@@ -56,8 +56,8 @@ from demandcast.columns import (
 from demandcast.errors import InputError
 from demandcast.models.base import infer_freq
 from demandcast.models.hierarchy import Hierarchy, aggregate, node_ids
-from demandcast.models.reconciliation_choice import RECONCILED
 from demandcast.models.scoring import level_scores
+from demandcast.models.selection import RECONCILED
 from demandcast.models.training import TrainConfig, train
 
 PROTECTION = "protection"

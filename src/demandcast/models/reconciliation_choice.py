@@ -14,9 +14,7 @@ from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
 from demandcast.models.hierarchy import Hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import reconcile
 from demandcast.models.scoring import method_decision, scaled_scores, with_scales
-from demandcast.models.selection import CHOSEN
-
-RECONCILED = "reconciled"
+from demandcast.models.selection import CHOSEN, RECONCILED, reconciled_column
 
 
 def choose_reconciliation(
@@ -41,7 +39,7 @@ def choose_reconciliation(
         one, the kept method, the decision record, level -> scores of base and every method).
     """
     backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals)
-    columns = [CHOSEN, *_method_columns(methods)]
+    columns = [CHOSEN, *map(reconciled_column, methods)]
     scaled = {
         lvl: with_scales(b[[SERIES_ID, CUTOFF, ACTUAL, *columns]], by_level[lvl], freq)
         for lvl, b in backtest.groupby("level", sort=False)
@@ -53,17 +51,13 @@ def choose_reconciliation(
         for cutoff, levels in appearing.groupby(CUTOFF, sort=True)
     }
     method, decision = method_decision(method_scores, methods, max_loss, origin_scores)
-    backtest[RECONCILED] = backtest[f"{RECONCILED}_{method}"]
+    backtest[RECONCILED] = backtest[reconciled_column(method)]
     return backtest, method, decision, method_scores
 
 
 def _on_origin(scaled: pd.DataFrame, cutoff, columns: list[str]) -> pd.DataFrame:
     """scaled_scores of one origin's rows: the seasonal-naive scales are computed once for all origins."""
     return scaled_scores(scaled[scaled[CUTOFF] == cutoff], columns)
-
-
-def _method_columns(methods: tuple[str, ...]) -> list[str]:
-    return [f"{RECONCILED}_{m}" for m in methods]
 
 
 def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFrame:
@@ -79,7 +73,7 @@ def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFram
     for _, window in backtest.groupby(CUTOFF, sort=True):
         base = window[[SERIES_ID, MONTH]].assign(**{MEAN: window[CHOSEN].to_numpy()})
         out = reconcile(base, s_df, node_tags, methods, _residuals_outside(residuals, window[MONTH]))
-        columns = {f"{RECONCILED}_{m}": out[m][MEAN].to_numpy() for m in methods}
+        columns = {reconciled_column(m): out[m][MEAN].to_numpy() for m in methods}
         frames.append(window.assign(**columns))
     return pd.concat(frames, ignore_index=True)
 

@@ -8,7 +8,7 @@ import pandas as pd
 from demandcast.columns import ACTUAL, CUTOFF, MONTH, SERIES_ID
 from demandcast.models.base import seasonal_period
 from demandcast.models.metrics import SCALE, seasonal_naive_scales
-from demandcast.models.selection import CHOSEN, relative_skill
+from demandcast.models.selection import CHOSEN, reconciled_column, relative_skill
 
 
 def level_scores(
@@ -135,7 +135,7 @@ def method_decision(
 def _ratios(scores: dict[str, pd.DataFrame], method: str) -> dict[str, float]:
     """level -> the method's MASE over the base's."""
     return {
-        level: relative_skill(frame.loc[f"reconciled_{method}", "mase"], frame.loc[CHOSEN, "mase"])
+        level: relative_skill(frame.loc[reconciled_column(method), "mase"], frame.loc[CHOSEN, "mase"])
         for level, frame in scores.items()
     }
 

@@ -20,6 +20,13 @@ ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
 VECTOR_ETS = "vector_ets"
 CASELOAD_X_UNIT_COST = "caseload_x_unit_cost"
 CHOSEN = "chosen"
+RECONCILED = "reconciled"
+"""Backtest column of the kept reconciliation method; each method's own is `reconciled_column(method)`."""
+
+
+def reconciled_column(method: str) -> str:
+    """The backtest column (and score row) of one reconciliation method's forecasts."""
+    return f"{RECONCILED}_{method}"
 
 
 def candidate_names(

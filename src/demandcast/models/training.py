@@ -41,10 +41,11 @@ from demandcast.models.demand_model import DemandModel, MeasureModel, measure_se
 from demandcast.models.hierarchy import Hierarchy
 from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.reconcile import METHODS
-from demandcast.models.reconciliation_choice import RECONCILED, choose_reconciliation
+from demandcast.models.reconciliation_choice import choose_reconciliation
 from demandcast.models.scoring import level_scores
 from demandcast.models.selection import (
     CHOSEN,
+    RECONCILED,
     build_models,
     candidate_names,
     choose,

@@ -16,8 +16,7 @@ from demandcast.columns import (
     SERVICE,
 )
 from demandcast.models.hierarchy import NODE_KEYS
-from demandcast.models.reconciliation_choice import RECONCILED
-from demandcast.models.selection import CHOSEN
+from demandcast.models.selection import CHOSEN, RECONCILED, reconciled_column
 
 
 def metrics_table(scores, method_scores, coverage, chosen, method) -> dict:
@@ -30,7 +29,7 @@ def metrics_table(scores, method_scores, coverage, chosen, method) -> dict:
         for name in reconciled.index.drop(CHOSEN):
             rows[name] = reconciled.loc[name].to_dict()
         rows[RECONCILED] = {
-            **reconciled.loc[f"{RECONCILED}_{method}"].to_dict(),
+            **reconciled.loc[reconciled_column(method)].to_dict(),
             **coverage[level],
             "method": method,
         }
