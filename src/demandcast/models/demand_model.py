@@ -97,10 +97,7 @@ class DemandModel:
         Returns:
             Columns FORECAST_COLUMNS, sorted by measure, area_level, area, client_group, service, month.
         """
-        from demandcast.data.panel_input import check_horizon
-
-        h = self.horizon if h is None else h
-        check_horizon(h)
+        h = self._horizon(h)
         model = self if panel is None else self.refit(panel)
         frames = [model._measure_forecast(measure, fit, h) for measure, fit in model.measures.items()]
         out = pd.concat(frames, ignore_index=True)[list(FORECAST_COLUMNS)]
@@ -124,10 +121,7 @@ class DemandModel:
         Returns:
             Columns level, area_level, area, client_group, service, month, measure, mean.
         """
-        from demandcast.data.panel_input import check_horizon
-
-        h = self.horizon if h is None else h
-        check_horizon(h)
+        h = self._horizon(h)
         frames = [
             _base(fit, h)
             .merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
@@ -137,6 +131,14 @@ class DemandModel:
         out = pd.concat(frames, ignore_index=True)
         columns = ["level", *NODE_KEYS, MONTH, MEASURE, MEAN]
         return out[columns].sort_values(["level", *NODE_KEYS, MEASURE, MONTH], ignore_index=True)
+
+    def _horizon(self, h: int | None) -> int:
+        """`h`, or the training horizon when None; refused outside 1..36 periods."""
+        from demandcast.data.panel_input import check_horizon
+
+        h = self.horizon if h is None else h
+        check_horizon(h)
+        return h
 
     def _measure_forecast(self, measure: str, fit: MeasureModel, h: int) -> pd.DataFrame:
         base = _base(fit, h)
