@@ -55,7 +55,12 @@ def _frame_api(base, s_df, node_tags, method, residuals):
     """hierarchicalforecast's own HierarchicalReconciliation on the frames, in the order of `base`."""
     engine = HierarchicalReconciliation(reconcilers=[_reconciler(method)])
     out = engine.reconcile(
-        Y_hat_df=base, tags=node_tags, S_df=s_df, Y_df=residuals, id_col=SERIES_ID, time_col=MONTH,
+        Y_hat_df=base,
+        tags=node_tags,
+        S_df=s_df,
+        Y_df=residuals,
+        id_col=SERIES_ID,
+        time_col=MONTH,
         target_col=ACTUAL,
     )
     column = next(c for c in out.columns if c.startswith(f"{MEAN}/"))
@@ -229,3 +234,11 @@ def test_wls_var_keeping_top_keeps_several_disjoint_nodes(hierarchy):
     np.testing.assert_allclose(got["all"], got["g1"] + got["g2"], rtol=1e-12)
     np.testing.assert_allclose(got["g1"], got["s1"] + got["s2"], rtol=1e-12)
     assert not np.allclose(got["s1"], given["s1"])  # the bottom moved to meet the kept totals
+
+
+def test_wls_var_keeping_top_refuses_a_kept_id_that_is_not_a_node(hierarchy):
+    rng = np.random.default_rng(10)
+    base, past = _block_base_and_residuals(rng, pd.date_range("2024-01-01", periods=2, freq="MS"))
+
+    with pytest.raises(ValueError, match=r"kept node\(s\) \['total'\]: not nodes"):
+        wls_var_keeping_top(base, BLOCK, past, kept=["total"])

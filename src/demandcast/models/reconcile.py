@@ -141,11 +141,17 @@ def wls_var_keeping_top(
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
+
+    Raises:
+        ValueError: a kept id is not a node of `s_df` (as well as _arrays' refusals).
     """
     summing, grid, y_hat, insample = _arrays(base, s_df, residuals)
     fitted = MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample)
     bottom = fitted.P @ y_hat
     rows = summing.nodes.get_indexer(kept)
+    if (rows < 0).any():
+        unknown = [node for node, row in zip(kept, rows, strict=True) if row < 0]
+        raise ValueError(f"kept node(s) {unknown[:5]}: not nodes of the summing matrix")
     if len(rows):
         kept_rows = summing.matrix[rows]
         spread = np.linalg.solve((summing.matrix.T / np.diag(fitted.W)) @ summing.matrix, kept_rows.T)
