@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import demo_city
+from holdout_demo import ORIGINS, demo_city
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
@@ -36,8 +36,6 @@ from demandcast.columns import CASELOAD, CLIENT_GROUP, END_DATE, MEASURE, MONTH,
 from demandcast.data.demo.generate import generate_demo_city
 
 ROOT = Path(__file__).resolve().parents[1]
-ORIGINS = ("2023-03", "2023-09", "2024-03", "2024-09", "2025-03")
-"""Last training months; 2025-03 is the holdout's origin (benchmarks/holdout.md), the others lie before it."""
 HORIZON = 12
 KEYS = [CLIENT_GROUP, SERVICE]
 
@@ -61,32 +59,32 @@ def survival(records: pd.DataFrame, origin_end: pd.Timestamp, first_day: pd.Time
     return at
 
 
-def runoff(records: pd.DataFrame, origin: pd.Timestamp, first_day: pd.Timestamp, starts=None) -> np.ndarray:
-    """Expected packages active in each of the 12 months after `origin` (current ones plus new starts).
+def runoff(records: pd.DataFrame, origin: pd.Timestamp, first_day: pd.Timestamp) -> dict[str, np.ndarray]:
+    """Expected packages active in each of the 12 months after `origin`: current ones plus new starts.
 
-    Args:
-        starts: None (forecast: the mean of the same month in the two years before) or "actual".
+    Returns:
+        "forecast": new starts forecast (each month the mean of the same month in the two years
+        before); "actual": the year's actual new starts. The current packages' part is shared.
     """
     origin_end = origin + pd.offsets.MonthEnd(0)
     months = pd.date_range(origin + pd.DateOffset(months=1), periods=HORIZON, freq="MS")
     known = records[records[START_DATE] <= origin_end]
-    expected = np.zeros(HORIZON)
+    current_part = np.zeros(HORIZON)
+    new_parts = {"forecast": np.zeros(HORIZON), "actual": np.zeros(HORIZON)}
     for key, group in known.groupby(KEYS):
         surviving = survival(group, origin_end, first_day)
         current = group[group[END_DATE].isna() | (group[END_DATE] > origin_end)]
         tenure = (origin_end - current[START_DATE]).dt.days.to_numpy(dtype=float)
         for step, month in enumerate(months):
             gap = (month - origin_end).days
-            expected[step] += (surviving(tenure + gap) / np.maximum(surviving(tenure), 1e-12)).sum()
-        monthly = _monthly_starts(records if starts == "actual" else known, key)
+            current_part[step] += (surviving(tenure + gap) / np.maximum(surviving(tenure), 1e-12)).sum()
+        known_starts, actual_starts = _monthly_starts(known, key), _monthly_starts(records, key)
         for step, month in enumerate(months):
-            if starts == "actual":
-                new = monthly.get(month, 0.0)
-            else:
-                new = np.mean([monthly.get(month - pd.DateOffset(years=k), 0.0) for k in (1, 2)])
-            later = months[step:]
-            expected[step:] += new * surviving(np.maximum((later - month).days - 15, 0))
-    return expected
+            still_on = surviving(np.maximum((months[step:] - month).days - 15, 0))
+            forecast = np.mean([known_starts.get(month - pd.DateOffset(years=k), 0.0) for k in (1, 2)])
+            new_parts["forecast"][step:] += forecast * still_on
+            new_parts["actual"][step:] += actual_starts.get(month, 0.0) * still_on
+    return {name: current_part + part for name, part in new_parts.items()}
 
 
 def _monthly_starts(records: pd.DataFrame, key: tuple) -> dict:
@@ -122,12 +120,12 @@ def city_scores(seed: int) -> pd.DataFrame:
             ets = ExponentialSmoothing(
                 history, trend="add", damped_trend=True, seasonal="add", seasonal_periods=12
             ).fit()
+        packages = runoff(records, origin, first_day)
         forecasts = {
             "seasonal naive": total.reindex(months - pd.DateOffset(years=1)).to_numpy(dtype=float),
             "damped ETS": ets.forecast(HORIZON),
-            "run-off, starts forecast": persons_per_package * runoff(records, origin, first_day),
-            "run-off, actual starts (not a forecast)": persons_per_package
-            * runoff(records, origin, first_day, starts="actual"),
+            "run-off, starts forecast": persons_per_package * packages["forecast"],
+            "run-off, actual starts (not a forecast)": persons_per_package * packages["actual"],
         }
         for name, forecast in forecasts.items():
             rows.append(

@@ -33,6 +33,9 @@ from demandcast.models.training import TrainConfig, train
 ROOT = Path(__file__).resolve().parents[1]
 AREA_LEVELS, SERVICE_LEVELS = ("ward", "district", "council"), ("service", "client_group", "all")
 LEVELS = tuple(f"{a}/{s}" for a in AREA_LEVELS for s in SERVICE_LEVELS)
+ORIGINS = ("2023-03", "2023-09", "2024-03", "2024-09", "2025-03")
+"""Last training months 6 months apart for the diagnostics (council_runoff.py, prophet_order.py): the
+last is this holdout's origin, the others lie before it."""
 
 
 def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

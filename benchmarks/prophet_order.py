@@ -19,15 +19,14 @@ import logging
 from pathlib import Path
 
 import pandas as pd
-from holdout_demo import demo_city
+from holdout_demo import ORIGINS, demo_city
 
 from demandcast.columns import CLIENT_GROUP, MEAN, MEASURE, MEASURES, MONTH, SERIES_ID, VALUE
 from demandcast.models.prophet_model import ProphetForecaster
 from demandcast.models.statistical import ETSForecaster
 
 ROOT = Path(__file__).resolve().parents[1]
-ORIGINS = ("2023-03", "2023-09", "2024-03", "2024-09", "2025-03")
-HELD_OUT_ORIGIN = "2025-03"
+HELD_OUT_ORIGIN = ORIGINS[-1]
 MODELS = {
     "Prophet order 5": lambda: ProphetForecaster(yearly_seasonality=5),
     "Prophet order 6": lambda: ProphetForecaster(yearly_seasonality=6),
