@@ -47,6 +47,7 @@ SAMPLE_ROW = "ward bottom, seeded sample (600 over the 3 measures)"
 def load_forecasts(series: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     """name -> forecasts (unique_id, month, forecast) and name -> meta, for every model that has run."""
     forecasts, metas = {"naive": seasonal_naive(series)}, {}
+    recorded = city_seed()
     for name in list(MODELS)[1:]:
         path = WORK / f"forecasts_{name}.parquet"
         if path.exists():
@@ -55,8 +56,8 @@ def load_forecasts(series: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[
             forecasts[name] = frame
             metas[name] = json.loads((WORK / f"meta_{name}.json").read_text())
             seed = metas[name].get("city_seed")
-            if seed is not None and seed != city_seed():
-                raise SystemExit(f"{name} was fitted on city seed {seed}, {WORK} holds seed {city_seed()}")
+            if seed is not None and seed != recorded:
+                raise SystemExit(f"{name} was fitted on city seed {seed}, {WORK} holds seed {recorded}")
     return forecasts, metas
 
 
@@ -159,8 +160,9 @@ def main() -> None:
     sample = json.loads(sample_path.read_text()) if sample_path.exists() else []
     table = score_table(series, forecasts, sample)
     table.to_csv(WORK / "scores.csv", index=False)
+    seed = city_seed()
     text = (
-        f"City seed {city_seed() if city_seed() is not None else 'not recorded'}; as_of {AS_OF:%Y-%m-%d}.\n\n"
+        f"City seed {seed if seed is not None else 'not recorded'}; as_of {AS_OF:%Y-%m-%d}.\n\n"
         "## Mean MASE / WAPE per level (best MASE in bold)\n"
         + markdown(table)
         + "\n## Where demandcast is not the best (by mean MASE)\n\n"
