@@ -71,7 +71,8 @@ class TrainingData:
         hpanel: columns HIERARCHICAL_PANEL_COLUMNS.
         hierarchy: the area and service hierarchy of `hpanel`.
         wards: the ward table (ward_code, attributes, geometry), or None for `--panel` input.
-        records: the accepted records, read only by the privacy checks, or None.
+        records: the accepted records, read by the privacy checks and, in training, by the
+            council caseload paths (features.caseload_paths), or None.
         validation: the records' validation result, or None.
     """
 
@@ -162,7 +163,8 @@ def train_to_folder(
     checks/fairness.json, checks/privacy.json, model_card.md.
     """
     started = time.perf_counter()
-    result = train(data.hpanel, data.hierarchy, ward_config(config, data.wards), executor=executor)
+    config_with_wards = ward_config(config, data.wards)
+    result = train(data.hpanel, data.hierarchy, config_with_wards, executor=executor, records=data.records)
     trained = time.perf_counter()
     fairness, gates = fairness_checks(result.backtest, data.wards, config)
     proxies = proxy_checks(data.hpanel, data.wards, seed=config.seed)
@@ -263,10 +265,10 @@ def privacy_checks(records: pd.DataFrame | None, forecasts: pd.DataFrame) -> dic
 
 
 def config_params(config: TrainConfig) -> dict[str, Any]:
-    """The training configuration as plain values (the covariate table and neighbours left out)."""
+    """The training configuration as plain values (the covariate table, neighbours and paths left out)."""
     params = asdict(config)
-    params.pop("covariates", None)
-    params.pop("neighbours", None)
+    for table in ("covariates", "neighbours", "caseload_paths"):
+        params.pop(table, None)
     return {key: (list(value) if isinstance(value, tuple) else value) for key, value in params.items()}
 
 

@@ -17,6 +17,7 @@ from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 
 pytestmark = pytest.mark.slow
 QUICK = ["--horizon", "3", "--models", "seasonal_naive,mean_of_last_year", "--jobs", "1"]
+QUICK_WITH_RECORDS = [*QUICK[:3], "seasonal_naive,mean_of_last_year,stock_flow", *QUICK[4:]]
 OUTPUTS = (
     "forecasts.parquet",
     "backtest.parquet",
@@ -65,7 +66,7 @@ def records_run(tmp_path_factory):
     uri = f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
     arguments = ["--records", str(folder / "records.csv"), "--wards", str(folder / "wards.geojson")]
     arguments += ["--start", "2021-01", "--as-of", "2024-06-30", "--out", str(folder / "out")]
-    result = run(*arguments, *QUICK, "--tracking-uri", uri)
+    result = run(*arguments, *QUICK_WITH_RECORDS, "--tracking-uri", uri)
     return result, folder, uri, records["person_id"].tolist()
 
 
@@ -90,6 +91,15 @@ def test_train_on_records_writes_every_output_and_exits_0(records_run):
     privacy = json.loads((folder / "out" / "checks" / "privacy.json").read_text())
     assert privacy["reidentification"]["n_people"] == 500
     assert "Stage times" in result.output
+
+
+def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(records_run):
+    result, folder, _, _ = records_run
+    assert result.exit_code == EXIT_OK, result.output
+    metrics = json.loads((folder / "out" / "metrics.json").read_text())["caseload"]
+    assert metrics["council/service"]["stock_flow"]["mase"] >= 0
+    assert "stock_flow" not in metrics["council/client_group"]
+    assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
 
 
 def test_no_person_id_reaches_any_artifact_param_or_tag(records_run):

@@ -19,6 +19,7 @@ SEASONAL_NAIVE, MEAN_OF_LAST_YEAR = "seasonal_naive", "mean_of_last_year"
 ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
 VECTOR_ETS = "vector_ets"
 CASELOAD_X_UNIT_COST = "caseload_x_unit_cost"
+STOCK_FLOW = "stock_flow"
 CHOSEN = "chosen"
 RECONCILED = "reconciled"
 """Backtest column of the kept reconciliation method; each method's own is `reconciled_column(method)`."""
@@ -30,7 +31,12 @@ def reconciled_column(method: str) -> str:
 
 
 def candidate_names(
-    n_series: int, *, local_max_series: int, prophet_max_series: int, unit_cost: bool = False
+    n_series: int,
+    *,
+    local_max_series: int,
+    prophet_max_series: int,
+    unit_cost: bool = False,
+    stock_flow: bool = False,
 ) -> list[str]:
     """Model names to try at a level with `n_series` series (baselines first).
 
@@ -41,6 +47,8 @@ def candidate_names(
         unit_cost: the series are costs that carry their caseload; where the global model runs,
             caseload x projected unit cost competes with it (on the demo's holdout it won at the
             ward x service level and lost at ward totals: benchmarks/holdout.md).
+        stock_flow: the series are council caseloads by service and the records' caseload paths are known
+            (models.stock_flow; benchmarks/holdout.md, decision 20).
     """
     names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR, VECTOR_ETS]
     if n_series <= local_max_series:
@@ -49,11 +57,18 @@ def candidate_names(
         names += [SARIMAX, PROPHET]
     if n_series > local_max_series:
         names += [GLOBAL_GBM, CASELOAD_X_UNIT_COST] if unit_cost else [GLOBAL_GBM]
+    if stock_flow:
+        names.append(STOCK_FLOW)
     return names
 
 
 def build_models(
-    names: list[str], *, seed: int, executor: Any = None, gbm_options: dict | None = None
+    names: list[str],
+    *,
+    seed: int,
+    executor: Any = None,
+    gbm_options: dict | None = None,
+    caseload_paths: pd.DataFrame | None = None,
 ) -> dict:
     """Unfitted forecasters by name (imports are deferred: each model family is optional).
 
@@ -71,6 +86,7 @@ def build_models(
         PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),
         GLOBAL_GBM: gbm,
         CASELOAD_X_UNIT_COST: lambda: _module("unit_cost").CaseloadTimesUnitCost(caseload_model=gbm()),
+        STOCK_FLOW: lambda: _module("stock_flow").StockFlowForecaster(paths=caseload_paths),
     }
     return {name: factories[name]() for name in names}
 

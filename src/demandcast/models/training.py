@@ -7,7 +7,9 @@ has many); a rolling-origin backtest picks one model per level, or the combinati
 method is kept by its MASE ratios to the base forecasts over the levels (scoring.method_decision);
 conformal intervals are calibrated per level on the reconciled backtest, and the published backtest
 carries them computed leaving each origin out. Cost series carry their caseload, so that where the
-global model runs, caseload x unit cost competes with cost modelled directly."""
+global model runs, caseload x unit cost competes with cost modelled directly. Given the records, the
+council caseload levels also get the stock-flow candidate: each origin's caseload paths are computed
+from the records once, in this process, and only those aggregates reach the level jobs."""
 
 from __future__ import annotations
 
@@ -15,16 +17,19 @@ import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from demandcast.columns import (
+    ALL,
     AREA,
     CASELOAD,
     CLIENT_GROUP,
+    COUNCIL,
+    COUNCIL_LEVEL,
     CUTOFF,
     HIERARCHICAL_PANEL_COLUMNS,
     MEASURE,
@@ -35,6 +40,7 @@ from demandcast.columns import (
 )
 from demandcast.data.panel_input import backtest_span, check_horizon
 from demandcast.errors import InputError
+from demandcast.models.backtest import backtest_cutoffs
 from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
@@ -74,6 +80,8 @@ class TrainConfig:
         combination_k: the combination candidate averages this many of the best candidates.
         reconciliation_max_loss: when no reconciliation method is no worse than the base forecasts
             at every level, the cap on any level's backtest loss (scoring.method_decision).
+        caseload_paths: council caseload paths per origin (features.caseload_paths), set by
+            `train` from the records; the stock-flow candidate's input at the council caseload levels.
     """
 
     horizon: int = 12
@@ -91,6 +99,7 @@ class TrainConfig:
     gbm_learning_rate: float = 0.1
     combination_k: int = 3
     reconciliation_max_loss: float = 0.5
+    caseload_paths: pd.DataFrame | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -115,13 +124,18 @@ def panel_fingerprint(hpanel: pd.DataFrame) -> str:
 
 
 def train(
-    hpanel: pd.DataFrame, hierarchy: Hierarchy, config: TrainConfig, executor: Any = None
+    hpanel: pd.DataFrame,
+    hierarchy: Hierarchy,
+    config: TrainConfig,
+    executor: Any = None,
+    records: pd.DataFrame | None = None,
 ) -> TrainResult:
     """Train on `hpanel` (columns HIERARCHICAL_PANEL_COLUMNS) and forecast every node.
 
     Every (measure, level) backtest, and every final fit, is an independent job mapped through
     `executor` (None: in this process); the models inside a job run serially, so a process
-    executor is not nested.
+    executor is not nested. `records` (the validated records `hpanel` was built from) adds the
+    stock-flow candidate at the council caseload levels; they stay in this process.
 
     Raises:
         InputError: for a horizon outside 1..36 or a panel with no months before `as_of`.
@@ -136,8 +150,12 @@ def train(
     with clock("series"):
         series = {m: measure_series(panel, hierarchy, m) for m in sorted(panel[MEASURE].unique())}
     jobs = [(measure, level) for measure, by_level in series.items() for level in by_level]
+    h, step = backtest_span(freq, config.horizon)
+    if records is not None and COUNCIL_LEVEL in hierarchy.area_levels and CASELOAD in series:
+        with clock("caseload paths"):
+            paths = _caseload_paths(records, panel, hierarchy, config, h=h, step=step, freq=freq)
+            config = replace(config, caseload_paths=paths)
     with clock("backtest"):
-        h, step = backtest_span(freq, config.horizon)
         job = partial(_level_backtest, config=config, h=h, step=step)
         done = _map(executor, job, [(level, series[m][level]) for m, level in jobs])
     outcomes: dict[str, _Outcome] = {}
@@ -258,6 +276,7 @@ def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: in
         local_max_series=config.local_max_series,
         prophet_max_series=config.prophet_max_series,
         unit_cost=CASELOAD in y.columns,
+        stock_flow=_stock_flow_level(level, y, config),
     )
     if config.allowed_models is not None:
         names = [n for n in names if n in config.allowed_models] or names[:1]
@@ -279,7 +298,33 @@ def _model_options(level: str, config: TrainConfig) -> dict:
     at_wards = level.startswith(f"{WARD_LEVEL}/")
     gbm = {"covariates": config.covariates, "neighbours": config.neighbours} if at_wards else {}
     gbm |= {"max_iter": config.gbm_max_iter, "learning_rate": config.gbm_learning_rate}
-    return {"seed": config.seed, "gbm_options": gbm}
+    return {"seed": config.seed, "gbm_options": gbm, "caseload_paths": config.caseload_paths}
+
+
+def _stock_flow_level(level: str, y: pd.DataFrame, config: TrainConfig) -> bool:
+    """Council caseload by service, with paths: where the stock-flow candidate runs.
+
+    Its paths are per service; at the council's client-group and total levels it was no better than
+    ETS before the held-out year (benchmarks/holdout.md, decision 20), and those levels take its
+    service forecasts in through reconciliation.
+    """
+    return (
+        config.caseload_paths is not None
+        and level.startswith(f"{COUNCIL_LEVEL}/")
+        and bool((y[MEASURE] == CASELOAD).all())
+        and bool((y[SERVICE] != ALL).all())
+    )
+
+
+def _caseload_paths(records, panel, hierarchy, config, *, h, step, freq) -> pd.DataFrame:
+    """Council caseload paths from the backtest origins (h months) and the final one (the horizon)."""
+    from demandcast.features.caseload_paths import caseload_paths
+
+    last = panel[MONTH].max()
+    origins = dict.fromkeys(backtest_cutoffs(last, h=h, n_windows=config.n_windows, step=step, freq=freq), h)
+    origins[last] = config.horizon
+    ward_areas = hierarchy.areas.set_index(AREA)[COUNCIL]
+    return caseload_paths(records, ward_areas, origins, first_month=panel[MONTH].min())
 
 
 def _by_level(frames: list[pd.DataFrame]):

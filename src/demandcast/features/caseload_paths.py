@@ -1,0 +1,273 @@
+"""Council caseload paths from the records: the clients on a service now, plus the new clients to come.
+
+A council's caseload in a month is, exactly, the persons already known at the forecast origin
+(their first package started on or before it) who are still on a service, plus the persons whose
+first package starts after it. The records say a lot about the first part: who is on which service,
+for how long, since when in care, how old. Each person's expected path over the next months (on
+which service, or gone) is learnt from the persons who were in the same state at earlier month
+ends, whose paths the records show in full up to the origin. The second part, new demand, is the
+mean of what new persons added after the same calendar month one and two years before.
+
+A state is (client group, service, time on the current package, time since the first package, age
+62 or over); a state seen fewer than MIN_STATE_SIZE times before falls back to (client group,
+service, time on the current package). Year y of the horizon learns from month ends 12y, 12y + 3,
+..., 12y + 21 months before the origin, so that every path it learns from is seen y years on.
+
+Only records known at the origin are read (later starts dropped, later ends open), so a backtest
+origin sees no future. benchmarks/council_oracle.py measures the method against seasonal naive and
+against an oracle that knows the generator's laws; benchmarks/holdout.md (decision 20) its effect.
+Person-level records go in; aggregate council caseloads come out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import (
+    AREA,
+    BIRTH_YEAR,
+    CLIENT_GROUP,
+    END_DATE,
+    MEAN,
+    MONTH,
+    PERSON_ID,
+    SERVICE,
+    START_DATE,
+    WARD_CODE,
+)
+from demandcast.features.months import day_numbers, month_numbers, month_numbers_of_days
+
+ORIGIN = "origin"
+PACKAGE_DAYS = (14, 30, 61, 91, 182, 273, 365, 547, 730, 1095, 1826, 2922)
+SYSTEM_DAYS = (91, 365, 730, 1826)
+OLDER_AGE = 62  # near the working-age / older-people boundary, where a follow-on changes group
+MIN_STATE_SIZE = 30
+LEARNING_MONTH_ENDS = tuple(3 * k for k in range(8))  # after 12y months: 8 month ends 3 months apart
+NEW_DEMAND_YEARS = 2
+_OPEN = np.iinfo(np.int64).max // 4
+
+
+def caseload_paths(
+    records: pd.DataFrame,
+    ward_areas: pd.Series,
+    origins: Mapping[pd.Timestamp, int],
+    first_month: pd.Timestamp,
+) -> pd.DataFrame:
+    """Expected caseload per area and (client_group, service) pair for the months after each origin.
+
+    Args:
+        records: validated records (person_id, ward_code, client_group, service, start_date,
+            end_date NaT when open; birth_year used when present).
+        ward_areas: ward_code -> the area the caseload is summed to (e.g. the council).
+        origins: origin month (first day) -> number of months ahead wanted. Months whose year of
+            the horizon has no earlier month end to learn from (before `first_month`) are left out.
+        first_month: the first month the records cover in full (the panel's first month).
+
+    Returns:
+        Columns origin, area, client_group, service, month, mean; the caseload counted as the panel
+        counts it (distinct persons with a package of the pair active in the month).
+    """
+    frame = _RecordArrays(records, ward_areas)
+    paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
+    columns = [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN]
+    found = [p for p in paths if not p.empty]
+    if not found:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(found, ignore_index=True)[columns].sort_values(columns[:-1], ignore_index=True)
+
+
+class _RecordArrays:
+    """The records as integer arrays: person, pair, area, start and end day and month."""
+
+    def __init__(self, records: pd.DataFrame, ward_areas: pd.Series) -> None:
+        self.person = pd.factorize(records[PERSON_ID])[0]
+        pair_keys = records[CLIENT_GROUP].astype(str) + "\x1f" + records[SERVICE].astype(str)
+        self.pair, self.pairs = pd.factorize(pair_keys, sort=True)
+        self.area, self.areas = pd.factorize(records[WARD_CODE].map(ward_areas), sort=True)
+        self.start = day_numbers(records[START_DATE])
+        open_ = records[END_DATE].isna().to_numpy()
+        self.end = np.where(open_, _OPEN, day_numbers(records[END_DATE].fillna(records[START_DATE])))
+        self.birth_year = (
+            records[BIRTH_YEAR].to_numpy(dtype=float)
+            if BIRTH_YEAR in records
+            else np.full(len(records), np.nan)
+        )
+
+    def paths(self, origin: pd.Timestamp, steps: int, first_month: pd.Timestamp) -> pd.DataFrame:
+        """The expected caseload frame for one origin, year of the horizon by year."""
+        origin_end = _month_end(origin, 0)
+        known = self.start <= _day(origin_end)
+        end = np.where(self.end > _day(origin_end), _OPEN, self.end)
+        first_start = _first_start(self.person, self.start, known)
+        years = []
+        for year in range(1, -(-steps // 12) + 1):
+            learn = [_month_end(origin, 12 * year + k) for k in LEARNING_MONTH_ENDS]
+            learn = [day for day in learn if day >= _month_end(first_month, 0)]
+            demand = [_month_end(origin, 12 * (year + k)) for k in range(NEW_DEMAND_YEARS)]
+            demand = [day for day in demand if day >= _month_end(first_month, 0)]
+            if not learn or not demand:
+                break
+            horizon = 12 * year
+            current = self._known_part(known, end, first_start, origin_end, learn, horizon)
+            new = self._new_part(known, end, first_start, demand, horizon)
+            steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
+            year_part = current.add(new, fill_value=0.0)
+            years.append(year_part[year_part.index.get_level_values("step").isin(steps_of_year)])
+        if not years:
+            return pd.DataFrame()
+        return self._as_frame(pd.concat(years), origin)
+
+    def _known_part(self, known, end, first_start, origin_end, learn, horizon) -> pd.Series:
+        """Expected caseload (area_code, step, pair) of the persons on a service at the origin.
+
+        Each state's rate is the cells its persons had after the `learn` month ends, per person.
+        """
+        sizes = {"fine": pd.Series(dtype=float), "coarse": pd.Series(dtype=float)}
+        fine_counts, coarse_counts = [], []
+        for day in learn:
+            states = self._states(known, end, first_start, day)
+            cells = self._cells(known, end, day, horizon, persons=states.index.to_numpy())
+            cells = cells.join(states[["fine", "coarse"]], on="person")
+            fine_counts.append(cells.groupby(["fine", "step", "area_code", "pair"]).size())
+            coarse_counts.append(cells.groupby(["coarse", "step", "area_code", "pair"]).size())
+            for kind in sizes:
+                sizes[kind] = sizes[kind].add(states[kind].value_counts(), fill_value=0)
+        counts = {"fine": _summed(fine_counts), "coarse": _summed(coarse_counts)}
+        now = self._states(known, end, first_start, origin_end)
+        usable = now["fine"].map(sizes["fine"]).fillna(0).to_numpy() >= MIN_STATE_SIZE
+        now["coarse"] = _nearest_seen(now["coarse"].to_numpy(), sizes["coarse"].index.to_numpy())
+        unseen = now["coarse"].to_numpy() < 0
+        parts = [_staying(now[~usable & unseen], horizon)]
+        for kind, persons in (("fine", now[usable]), ("coarse", now[~usable & ~unseen])):
+            weights = persons.groupby([kind, "home_area"]).size()
+            rate = (
+                counts[kind]
+                .div(sizes[kind], level=0)
+                .droplevel("area_code")
+                .groupby(level=[0, "step", "pair"])
+                .sum()
+            )
+            parts.append(_apply(rate, weights, kind))
+        return _summed(parts)
+
+    def _new_part(self, known, end, first_start, demand, horizon) -> pd.Series:
+        """Caseload (area_code, step, pair) that persons new after each `demand` day added; the mean."""
+        parts = []
+        for day in demand:
+            new = known & (first_start > _day(day))
+            cells = self._cells(new, end, day, horizon)
+            parts.append(cells.groupby(["area_code", "step", "pair"]).size().astype(float))
+        return _summed(parts) / len(parts)
+
+    def _states(self, known, end, first_start, day) -> pd.DataFrame:
+        """Each person with a package active on `day`: fine and coarse state, and area (index: person)."""
+        today = _day(day)
+        active = np.flatnonzero(known & (self.start <= today) & (end >= today))
+        order = active[np.lexsort((self.start[active], self.person[active]))]
+        current = order[np.r_[self.person[order][1:] != self.person[order][:-1], True]]
+        package = np.searchsorted(PACKAGE_DAYS, today - self.start[current], side="right")
+        system = np.searchsorted(SYSTEM_DAYS, today - first_start[current], side="right")
+        older = (day.year - self.birth_year[current]) >= OLDER_AGE
+        coarse = self.pair[current] * (len(PACKAGE_DAYS) + 1) + package
+        fine = (coarse * (len(SYSTEM_DAYS) + 1) + system) * 2 + older
+        return pd.DataFrame(
+            {"fine": fine, "coarse": coarse, "home_area": self.area[current], "pair": self.pair[current]},
+            index=self.person[current],
+        ).rename_axis("person")
+
+    def _cells(self, rows, end, day, horizon, persons=None) -> pd.DataFrame:
+        """Distinct (person, step, area, pair): a package of the pair active `step` months after `day`."""
+        if persons is not None:
+            rows = rows & np.isin(self.person, persons)
+        first = month_numbers(pd.DatetimeIndex([day]))[0] + 1
+        starts = np.maximum(_months_of(self.start[rows]), first)
+        ends = np.minimum(_months_of(end[rows]), first + horizon - 1)
+        spans = np.maximum(ends - starts + 1, 0)
+        index = np.repeat(np.flatnonzero(rows), spans)
+        offset = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)
+        cells = pd.DataFrame(
+            {
+                "person": self.person[index],
+                "step": np.repeat(starts, spans) + offset - first + 1,
+                "area_code": self.area[index],
+                "pair": self.pair[index],
+            }
+        )
+        return cells.drop_duplicates()
+
+    def _as_frame(self, expected: pd.Series, origin: pd.Timestamp) -> pd.DataFrame:
+        frame = expected.rename(MEAN).reset_index()
+        group_service = pd.Series(self.pairs).str.split("\x1f", expand=True)
+        return pd.DataFrame(
+            {
+                ORIGIN: origin,
+                AREA: np.asarray(self.areas)[frame["area_code"]],
+                CLIENT_GROUP: group_service[0].to_numpy()[frame["pair"]],
+                SERVICE: group_service[1].to_numpy()[frame["pair"]],
+                MONTH: [origin + pd.DateOffset(months=int(s)) for s in frame["step"]],
+                MEAN: frame[MEAN].to_numpy(dtype=float),
+            }
+        )
+
+
+def _apply(rate: pd.Series, weights: pd.Series, kind: str) -> pd.Series:
+    """sum over states of persons(state, area) x rate(state, step, pair): indexed (area_code, step, pair)."""
+    joined = (
+        rate.rename("rate")
+        .reset_index()
+        .merge(
+            weights.rename("persons").reset_index().rename(columns={kind: rate.index.names[0]}),
+            on=rate.index.names[0],
+        )
+    )
+    joined["mean"] = joined["rate"] * joined["persons"]
+    return (
+        joined.rename(columns={"home_area": "area_code"}).groupby(["area_code", "step", "pair"])["mean"].sum()
+    )
+
+
+def _nearest_seen(coarse: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Each coarse state, or the same pair's longest seen package time below it; -1 when there is none.
+
+    Packages older than any the learning month ends held (records that began not long ago) are
+    taken to go on like the oldest that were seen.
+    """
+    bins = len(PACKAGE_DAYS) + 1
+    seen = np.sort(seen.astype(np.int64))
+    below = np.searchsorted(seen, coarse, side="right") - 1
+    found = seen[np.maximum(below, 0)] if len(seen) else np.full(len(coarse), -1)
+    same_pair = (below >= 0) & (found // bins == coarse // bins)
+    return np.where(same_pair, found, -1)
+
+
+def _staying(persons: pd.DataFrame, horizon: int) -> pd.Series:
+    """Persons in a service no earlier month end showed: taken to stay on it (area_code, step, pair)."""
+    counts = persons.groupby(["home_area", "pair"]).size().astype(float).reset_index(name="n")
+    grid = counts.merge(pd.DataFrame({"step": np.arange(1, horizon + 1)}), how="cross")
+    return grid.rename(columns={"home_area": "area_code"}).set_index(["area_code", "step", "pair"])["n"]
+
+
+def _summed(parts: list[pd.Series]) -> pd.Series:
+    return pd.concat(parts, axis=1).fillna(0).sum(axis=1).astype(float)
+
+
+def _first_start(person: np.ndarray, start: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Each record's person's earliest known start day (later records: their own start)."""
+    earliest = pd.Series(np.where(known, start, _OPEN)).groupby(person).transform("min").to_numpy()
+    return earliest
+
+
+def _month_end(month: pd.Timestamp, months_before: int) -> pd.Timestamp:
+    return month - pd.DateOffset(months=months_before) + pd.offsets.MonthEnd(0)
+
+
+def _day(stamp: pd.Timestamp) -> int:
+    return int(day_numbers(pd.DatetimeIndex([stamp]))[0])
+
+
+def _months_of(days: np.ndarray) -> np.ndarray:
+    """Month numbers of day numbers; open ends stay far in the future."""
+    return np.where(days >= _OPEN, 10**9, month_numbers_of_days(np.minimum(days, 10**6)))

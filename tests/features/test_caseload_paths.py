@@ -1,0 +1,95 @@
+"""Council caseload paths: current clients' expected paths plus new demand, blind after the origin."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import (
+    AREA,
+    CLIENT_GROUP,
+    END_DATE,
+    MEAN,
+    MONTH,
+    PERSON_ID,
+    SERVICE,
+    START_DATE,
+    WARD_CODE,
+)
+from demandcast.data.demo.generate import generate_demo_city
+from demandcast.features.caseload_paths import ORIGIN, caseload_paths
+
+FIRST_MONTH = pd.Timestamp("2020-04-01")
+ORIGIN_MONTH = pd.Timestamp("2024-03-01")
+
+
+def _steady_flow(end_after_days: int | None = None) -> pd.DataFrame:
+    """One new home-care client on the 10th of every month from 2020-04 to 2025-12 in ward W1."""
+    starts = pd.date_range("2020-04-01", "2025-12-01", freq="MS") + pd.Timedelta(days=9)
+    ends = starts + pd.Timedelta(days=end_after_days) if end_after_days is not None else pd.NaT
+    return pd.DataFrame(
+        {
+            PERSON_ID: [f"P{i:03d}" for i in range(len(starts))],
+            WARD_CODE: "W1",
+            CLIENT_GROUP: "older_people",
+            SERVICE: "home_care",
+            START_DATE: starts,
+            END_DATE: ends,
+        }
+    )
+
+
+def _paths(records: pd.DataFrame, steps: int = 12) -> pd.Series:
+    paths = caseload_paths(records, pd.Series({"W1": "C1"}), {ORIGIN_MONTH: steps}, FIRST_MONTH)
+    return paths.set_index(MONTH)[MEAN]
+
+
+def test_clients_who_never_leave_stay_and_each_month_adds_one_new_client():
+    path = _paths(_steady_flow())
+    on_service_at_origin = 48  # one a month, 2020-04 to 2024-03
+    expected = on_service_at_origin + np.arange(1, 13, dtype=float)
+    np.testing.assert_allclose(path.to_numpy(), expected)
+    assert list(path.index) == list(pd.date_range("2024-04-01", periods=12, freq="MS"))
+
+
+def test_clients_who_leave_after_45_days_are_replaced_month_by_month():
+    # a package of 46 days starting on the 10th is active in its start month and the next one only
+    path = _paths(_steady_flow(end_after_days=45))
+    np.testing.assert_allclose(path.to_numpy(), np.full(12, 2.0))
+
+
+def test_the_paths_are_the_same_whatever_happened_after_the_origin():
+    records = generate_demo_city(seed=5, start="2020-04", months=60)
+    origin_end = ORIGIN_MONTH + pd.offsets.MonthEnd(0)
+    known = records[records[START_DATE] <= origin_end].copy()
+    known.loc[known[END_DATE] > origin_end, END_DATE] = pd.NaT
+    wards = pd.Series("C1", index=records[WARD_CODE].unique())
+    full = caseload_paths(records, wards, {ORIGIN_MONTH: 12}, FIRST_MONTH)
+    cut = caseload_paths(known, wards, {ORIGIN_MONTH: 12}, FIRST_MONTH)
+    pd.testing.assert_frame_equal(full, cut)
+    assert list(full.columns) == [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN]
+    assert full[MEAN].ge(0).all() and full[MONTH].nunique() == 12
+
+
+def test_years_of_the_horizon_without_earlier_month_ends_to_learn_from_are_left_out():
+    flow, wards = _steady_flow(), pd.Series({"W1": "C1"})
+    # year 3 learns from month ends 36 to 57 months before 2024-03 (from 2020-06 on) and new demand
+    # after 2021-03: all three years are kept
+    assert caseload_paths(flow, wards, {ORIGIN_MONTH: 36}, FIRST_MONTH)[MONTH].nunique() == 36
+    # records from 2022-01 only: year 2 learns from 2022-03 alone, year 3 from nothing
+    later = caseload_paths(flow, wards, {ORIGIN_MONTH: 36}, pd.Timestamp("2022-01-01"))
+    assert later[MONTH].max() == pd.Timestamp("2026-03-01") and later[MONTH].nunique() == 24
+
+
+def test_inputs_are_not_modified():
+    records = _steady_flow(end_after_days=100)
+    before = records.copy()
+    _paths(records)
+    pd.testing.assert_frame_equal(records, before)
+
+
+@pytest.mark.parametrize("birth_year", [None, 1950])
+def test_birth_year_is_optional(birth_year):
+    records = _steady_flow()
+    if birth_year is not None:
+        records["birth_year"] = birth_year
+    assert len(_paths(records)) == 12
