@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
     args = parser.parse_args()
-    hpanel, areas, _ = demo_city(args.seed)
+    hpanel, areas, _, _ = demo_city(args.seed)
     hierarchy = build_hierarchy(hpanel, areas)
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     rows = []

@@ -33,7 +33,6 @@ from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from demandcast.columns import CASELOAD, CLIENT_GROUP, END_DATE, MEASURE, MONTH, SERVICE, START_DATE, VALUE
-from demandcast.data.demo.generate import generate_demo_city
 
 ROOT = Path(__file__).resolve().parents[1]
 HORIZON = 12
@@ -101,8 +100,7 @@ def active_packages(records: pd.DataFrame, month: pd.Timestamp) -> int:
 
 
 def city_scores(seed: int) -> pd.DataFrame:
-    hpanel, _, _ = demo_city(seed)
-    records = generate_demo_city(seed=seed)
+    hpanel, _, _, records = demo_city(seed)
     total = hpanel[hpanel[MEASURE] == CASELOAD].groupby(MONTH)[VALUE].sum()
     first_day = total.index.min()
     rows = []

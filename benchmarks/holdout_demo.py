@@ -38,13 +38,13 @@ ORIGINS = ("2023-03", "2023-09", "2024-03", "2024-09", "2025-03")
 last is this holdout's origin, the others lie before it."""
 
 
-def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(hpanel, areas, wards) of the demo city generated with `seed`."""
+def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(hpanel, areas, wards, records) of the demo city generated with `seed`."""
     wards = load_wards()
     records = generate_demo_city(seed=seed)
     panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
     hpanel, areas = hpanel_from_ward_panel(panel, wards)
-    return hpanel, areas, wards
+    return hpanel, areas, wards, records
 
 
 def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "holdout_run.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    hpanel, areas, wards = demo_city(args.seed)
+    hpanel, areas, wards, records = demo_city(args.seed)
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     hierarchy = build_hierarchy(hpanel, areas)
     config = TrainConfig(
@@ -161,7 +161,7 @@ def main() -> None:
         neighbours=queen_neighbours(wards),
     )
     start, cpu_start = time.perf_counter(), _cpu_seconds()
-    result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2))
+    result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
     seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
     peak_gb = _peak_gb()
     worker_gb = max((_peak_gb(pid) for pid in _live_children()), default=0.0)

@@ -44,7 +44,7 @@ def council_series(hpanel: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def scores(seed: int) -> pd.DataFrame:
-    hpanel, _, _ = demo_city(seed)
+    hpanel, _, _, _ = demo_city(seed)
     rows = []
     for measure in MEASURES:
         series = council_series(hpanel, measure)

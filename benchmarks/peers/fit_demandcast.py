@@ -1,7 +1,8 @@
 """demandcast on the same holdout: train with as_of 2025-03-31, keep its reconciled forecasts.
 
 Trains exactly as benchmarks/holdout_demo.py does (ward covariates and queen-contiguity neighbours for
-the global GBM, two worker processes) and writes the reconciled means of the compared levels.
+the global GBM, the records for the council caseload's stock-flow candidate, two worker processes) and
+writes the reconciled means of the compared levels.
 
 Usage: /work/main/.venv/bin/python benchmarks/peers/fit_demandcast.py [--seed 0]
 --seed is the city seed (it must be the one prepare.py was run with; checked against
@@ -32,7 +33,7 @@ def main() -> None:
     prepared = city_seed()
     if prepared is not None and prepared != args.seed:
         sys.exit(f"{WORK} holds the series of city seed {prepared}; run with --seed {prepared}")
-    hpanel, areas, wards = demo_inputs(args.seed)
+    hpanel, areas, wards, records = demo_inputs(args.seed)
     config = TrainConfig(
         horizon=HORIZON,
         seed=args.seed,
@@ -41,7 +42,8 @@ def main() -> None:
         neighbours=queen_neighbours(wards),
     )
     start = time.perf_counter()
-    result = train(hpanel, build_hierarchy(hpanel, areas), config, executor=ProcessExecutor(n_jobs=2))
+    hierarchy = build_hierarchy(hpanel, areas)
+    result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
     seconds = time.perf_counter() - start
     f = result.forecasts
     forecasts = pd.DataFrame(

@@ -42,13 +42,13 @@ FORECAST = "forecast"
 CITY_FILE = "city.json"
 
 
-def demo_inputs(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(hpanel, areas, wards) of the demo city generated with `seed` (0: the second city)."""
+def demo_inputs(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(hpanel, areas, wards, records) of the demo city generated with `seed` (0: the second city)."""
     wards = load_wards()
     records = generate_demo_city(seed=seed)
     panel = monthly_panel(records, ward_codes=list(wards[WARD_CODE]), catalogue=load_catalogue())
     hpanel, areas = hpanel_from_ward_panel(panel, wards)
-    return hpanel, areas, wards
+    return hpanel, areas, wards, records
 
 
 def holdout_series(hpanel: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="city seed (20260331: the default demo city)")
     args = parser.parse_args()
     start = time.perf_counter()
-    hpanel, areas, _ = demo_inputs(args.seed)
+    hpanel, areas, _, _ = demo_inputs(args.seed)
     series = holdout_series(hpanel, areas)
     WORK.mkdir(parents=True, exist_ok=True)
     series.to_parquet(WORK / "series.parquet", index=False)
