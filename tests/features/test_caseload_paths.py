@@ -16,6 +16,7 @@ from demandcast.columns import (
     WARD_CODE,
 )
 from demandcast.data.demo.generate import generate_demo_city
+from demandcast.errors import InputError
 from demandcast.features.caseload_paths import ORIGIN, caseload_paths
 
 FIRST_MONTH = pd.Timestamp("2020-04-01")
@@ -85,6 +86,11 @@ def test_inputs_are_not_modified():
     before = records.copy()
     _paths(records)
     pd.testing.assert_frame_equal(records, before)
+
+
+def test_a_ward_without_an_area_is_refused_by_name():
+    with pytest.raises(InputError, match=r"wards without an area: \['W1'\]"):
+        caseload_paths(_steady_flow(), pd.Series({"W2": "C1"}), {ORIGIN_MONTH: 12}, FIRST_MONTH)
 
 
 @pytest.mark.parametrize("birth_year", [None, 1950])

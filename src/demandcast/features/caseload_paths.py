@@ -38,6 +38,7 @@ from demandcast.columns import (
     START_DATE,
     WARD_CODE,
 )
+from demandcast.errors import InputError
 from demandcast.features.months import day_numbers, month_numbers, month_numbers_of_days
 
 ORIGIN = "origin"
@@ -80,13 +81,16 @@ def caseload_paths(
 
 
 class _RecordArrays:
-    """The records as integer arrays: person, pair, area, start and end day and month."""
+    """The records as integer arrays: person, pair, area, start and end day (open ends far ahead)."""
 
     def __init__(self, records: pd.DataFrame, ward_areas: pd.Series) -> None:
         self.person = pd.factorize(records[PERSON_ID])[0]
         pair_keys = records[CLIENT_GROUP].astype(str) + "\x1f" + records[SERVICE].astype(str)
         self.pair, self.pairs = pd.factorize(pair_keys, sort=True)
         self.area, self.areas = pd.factorize(records[WARD_CODE].map(ward_areas), sort=True)
+        if (self.area < 0).any():
+            unknown = sorted(records.loc[self.area < 0, WARD_CODE].astype(str).unique())[:5]
+            raise InputError(f"column {WARD_CODE!r}: wards without an area: {unknown}")
         self.start = day_numbers(records[START_DATE])
         open_ = records[END_DATE].isna().to_numpy()
         self.end = np.where(open_, _OPEN, day_numbers(records[END_DATE].fillna(records[START_DATE])))
