@@ -83,3 +83,17 @@ def test_paths_without_their_columns_and_an_unfitted_model_are_refused():
         StockFlowForecaster(paths=_paths().drop(columns=[MEAN])).fit(_series(PAIRS))
     with pytest.raises(InputError, match="not fitted"):
         StockFlowForecaster(paths=_paths()).predict(2)
+
+
+def test_the_default_fallback_is_ets_fitted_on_first_need():
+    model = StockFlowForecaster(paths=_paths(steps=2)).fit(_series(PAIRS))
+    within = model.predict(2)
+    assert not hasattr(model, "fallback_")
+    beyond = model.predict(4).set_index([SERIES_ID, MONTH])[MEAN]
+    assert type(model.fallback_).__name__ == "ETSForecaster"
+    pd.testing.assert_series_equal(
+        beyond.loc[within.set_index([SERIES_ID, MONTH]).index], within.set_index([SERIES_ID, MONTH])[MEAN]
+    )
+    later = beyond[beyond.index.get_level_values(MONTH) > LAST + pd.DateOffset(months=2)]
+    # the series climb by one a month: ETS carries the climb on past the last value (129)
+    assert np.isfinite(later).all() and (later > 129).all()
