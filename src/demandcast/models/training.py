@@ -8,8 +8,8 @@ method is kept by its MASE ratios to the base forecasts over the levels (scoring
 conformal intervals are calibrated per level on the reconciled backtest, and the published backtest
 carries them computed leaving each origin out. Cost series carry their caseload, so that where the
 global model runs, caseload x unit cost competes with cost modelled directly. Given the records, the
-council caseload levels also get the stock-flow candidate: each origin's caseload paths are computed
-from the records once, in this process, and only those aggregates reach the level jobs."""
+council caseload by service also gets the stock-flow candidate: each origin's caseload paths are
+computed from the records once, in this process, and only those aggregates reach the level jobs."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class TrainConfig:
         reconciliation_max_loss: when no reconciliation method is no worse than the base forecasts
             at every level, the cap on any level's backtest loss (scoring.method_decision).
         caseload_paths: council caseload paths per origin (features.caseload_paths), set by
-            `train` from the records; the stock-flow candidate's input at the council caseload levels.
+            `train` from the records; the stock-flow candidate's input (council caseload by service).
     """
 
     horizon: int = 12
@@ -135,7 +135,7 @@ def train(
     Every (measure, level) backtest, and every final fit, is an independent job mapped through
     `executor` (None: in this process); the models inside a job run serially, so a process
     executor is not nested. `records` (the validated records `hpanel` was built from) adds the
-    stock-flow candidate at the council caseload levels; they stay in this process.
+    stock-flow candidate at the council caseload by service; they stay in this process.
 
     Raises:
         InputError: for a horizon outside 1..36 or a panel with no months before `as_of`.
