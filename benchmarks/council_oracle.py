@@ -79,6 +79,7 @@ PRODUCT_CITIES = (DEFAULT_SEED, 0)
 LEVELS = ("service", "client_group", "all")
 ORACLES = ("clairvoyant", "state")
 TARGET = 0.25
+Z_80, Z_95 = 1.2816, 1.9600
 KINDS = ("fine", "coarse")  # coarse: the state without time since the first package and age
 PATH_KEYS = ["step", CLIENT_GROUP, SERVICE]
 
@@ -276,7 +277,7 @@ def main() -> None:
     ward_codes = list(load_wards()[WARD_CODE])
     seeds = [*PRODUCT_CITIES, *range(1, args.cities - len(PRODUCT_CITIES) + 1)]
     parts = {seed: city_parts(seed, ward_codes) for seed in seeds}
-    rows = []
+    rows, errors = [], []
     for label in ORIGINS:
         months = forecast_months(label)
         all_paths = reduce(operator.add, (parts[s]["paths"][label] for s in seeds))
@@ -298,11 +299,24 @@ def main() -> None:
                     level_series(total, level), at
                 )
             rows.append({"seed": seed, "origin": label, **scores(city["total"], forecasts, label)})
+            actual = level_series(city["total"], "all").loc[months, "all"]
+            error = actual - forecasts["state"]("all").loc[months, "all"]
+            errors.append(
+                pd.DataFrame(
+                    {
+                        "seed": seed,
+                        "origin": label,
+                        "step": range(1, HORIZON + 1),
+                        "error": error.to_numpy(),
+                        "actual": actual.to_numpy(),
+                    }
+                )
+            )
     table = pd.DataFrame(rows)
     for name in (*ORACLES, "stock-flow", "damped ETS"):
         for level in LEVELS:
             table[f"improvement {name} {level}"] = 1 - table[f"{name} {level}"] / table[f"naive {level}"]
-    text = report(table, len(seeds))
+    text = report(table, len(seeds)) + oracle_intervals(pd.concat(errors, ignore_index=True))
     args.out.write_text(text)
     print(text)
 
@@ -311,6 +325,42 @@ def as_months(cells: pd.Series, months: pd.DatetimeIndex) -> pd.DataFrame:
     """(step, client_group, service) counts as a months x pairs frame."""
     frame = cells.unstack([CLIENT_GROUP, SERVICE], fill_value=0.0)
     return frame.set_axis(months[frame.index.to_numpy() - 1])
+
+
+def oracle_intervals(errors: pd.DataFrame) -> str:
+    """The state oracle's error spread at council/all by step, and how its intervals cover the two cities."""
+    spread = errors.groupby("step")["error"].std()
+    errors = errors.join(spread.rename("sd"), on="step")
+    errors["in_80"] = errors["error"].abs() <= Z_80 * errors["sd"]
+    errors["in_95"] = errors["error"].abs() <= Z_95 * errors["sd"]
+    relative = spread / errors.groupby("step")["actual"].mean()
+    lines = [
+        "",
+        "## Council/all caseload: the noise new demand alone makes",
+        "",
+        "Standard deviation of the state oracle's error over every city and origin, as a share of the",
+        "caseload, by months ahead: an 80% interval narrower than 1.28 times it is too narrow for any",
+        "forecast.",
+        "",
+        "| months ahead | " + " | ".join(str(step) for step in relative.index) + " |",
+        "|---|" + "---:|" * len(relative),
+        "| sd / caseload | " + " | ".join(f"{value:.2%}" for value in relative) + " |",
+        "",
+        "Coverage of the oracle's own 80% / 95% intervals (normal, that spread) in the two cities:",
+        "",
+        "| city (seed) | origin | cover 80 | cover 95 |",
+        "|---|---|---:|---:|",
+    ]
+    product = errors[errors["seed"].isin(PRODUCT_CITIES)].sort_values(
+        ["seed", "origin"], ascending=[False, True]
+    )
+    for (seed, origin), group in product.groupby(["seed", "origin"], sort=False):
+        lines.append(f"| {seed} | {origin} | {group['in_80'].mean():.0%} | {group['in_95'].mean():.0%} |")
+    lines.append(
+        f"| all {errors['seed'].nunique()} cities | every origin | "
+        f"{errors['in_80'].mean():.0%} | {errors['in_95'].mean():.0%} |"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def report(table: pd.DataFrame, n_cities: int) -> str:
