@@ -1,6 +1,7 @@
 """`demandcast train` writes its outputs, logs one run with aggregates only, and exits 0, 1 or 2."""
 
 import json
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,9 @@ from demandcast.catalogue import load_catalogue
 from demandcast.checks.identifiers import find_person_ids
 from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
 from demandcast.data.wards import load_wards, write_wards
+from demandcast.features.caseload_paths import caseload_paths
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
+from demandcast.pipeline import data_from_records
 
 pytestmark = pytest.mark.slow
 QUICK = ["--horizon", "3", "--models", "seasonal_naive,mean_of_last_year", "--jobs", "1"]
@@ -100,6 +103,27 @@ def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(rec
     assert metrics["council/service"]["stock_flow"]["mase"] >= 0
     assert "stock_flow" not in metrics["council/client_group"]
     assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
+
+
+def test_council_caseload_intervals_are_no_narrower_than_the_noise_of_the_records(records_run):
+    result, folder, _, _ = records_run
+    assert result.exit_code == EXIT_OK, result.output
+    data = data_from_records(
+        folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
+    )
+    councils = data.hierarchy.areas.set_index("area")["council"]
+    paths = caseload_paths(
+        data.records, councils, {pd.Timestamp("2024-06-01"): 3}, data.hpanel["month"].min()
+    )
+    forecasts = pd.read_parquet(folder / "out" / "forecasts.parquet")
+    council = forecasts[(forecasts["area_level"] == "council") & (forecasts["measure"] == "caseload")]
+    keys = ["area", "client_group", "service", "month"]
+    merged = council.merge(paths, on=keys, suffixes=("", "_path"))
+    assert len(merged) == len(paths) > 0
+    z_80, z_95 = NormalDist().inv_cdf(0.9), NormalDist().inv_cdf(0.975)
+    noise = np.sqrt(merged["variance"])
+    assert (merged["hi_80"] - merged["mean"] >= z_80 * noise - 1e-9).all()
+    assert (merged["hi_95"] - merged["mean"] >= z_95 * noise - 1e-9).all()
 
 
 def test_no_person_id_reaches_any_artifact_param_or_tag(records_run):

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from demandcast.columns import (
+    ALL,
     AREA,
     CLIENT_GROUP,
     END_DATE,
@@ -17,7 +18,7 @@ from demandcast.columns import (
 )
 from demandcast.data.demo.generate import generate_demo_city
 from demandcast.errors import InputError
-from demandcast.features.caseload_paths import ORIGIN, caseload_paths
+from demandcast.features.caseload_paths import ORIGIN, VARIANCE, caseload_paths
 
 FIRST_MONTH = pd.Timestamp("2020-04-01")
 ORIGIN_MONTH = pd.Timestamp("2024-03-01")
@@ -39,23 +40,40 @@ def _steady_flow(end_after_days: int | None = None) -> pd.DataFrame:
     )
 
 
+def _node_paths(records: pd.DataFrame, steps: int = 12) -> pd.DataFrame:
+    return caseload_paths(records, pd.Series({"W1": "C1"}), {ORIGIN_MONTH: steps}, FIRST_MONTH)
+
+
 def _paths(records: pd.DataFrame, steps: int = 12) -> pd.Series:
-    paths = caseload_paths(records, pd.Series({"W1": "C1"}), {ORIGIN_MONTH: steps}, FIRST_MONTH)
-    return paths.set_index(MONTH)[MEAN]
+    """The home-care pair's mean caseload by month."""
+    paths = _node_paths(records, steps)
+    return paths[paths[SERVICE] == "home_care"].set_index(MONTH)[MEAN]
 
 
 def test_clients_who_never_leave_stay_and_each_month_adds_one_new_client():
-    path = _paths(_steady_flow())
+    paths = _node_paths(_steady_flow())
     on_service_at_origin = 48  # one a month, 2020-04 to 2024-03
-    expected = on_service_at_origin + np.arange(1, 13, dtype=float)
-    np.testing.assert_allclose(path.to_numpy(), expected)
-    assert list(path.index) == list(pd.date_range("2024-04-01", periods=12, freq="MS"))
+    new_clients = np.arange(1, 13, dtype=float)
+    # one pair: the pair, its client group and the total are the same node, three times over
+    assert set(zip(paths[CLIENT_GROUP], paths[SERVICE], strict=True)) == {
+        ("older_people", "home_care"),
+        ("older_people", ALL),
+        (ALL, ALL),
+    }
+    for _, node in paths.groupby([CLIENT_GROUP, SERVICE]):
+        np.testing.assert_allclose(node[MEAN].to_numpy(), on_service_at_origin + new_clients)
+        # the known clients surely stay; the new ones arrive as a Poisson stream: variance = mean
+        np.testing.assert_allclose(node[VARIANCE].to_numpy(), new_clients)
+        assert list(node[MONTH]) == list(pd.date_range("2024-04-01", periods=12, freq="MS"))
 
 
 def test_clients_who_leave_after_45_days_are_replaced_month_by_month():
     # a package of 46 days starting on the 10th is active in its start month and the next one only
-    path = _paths(_steady_flow(end_after_days=45))
-    np.testing.assert_allclose(path.to_numpy(), np.full(12, 2.0))
+    paths = _node_paths(_steady_flow(end_after_days=45))
+    pair = paths[paths[SERVICE] == "home_care"]
+    np.testing.assert_allclose(pair[MEAN].to_numpy(), np.full(12, 2.0))
+    # month 1: the March client surely stays (no noise) and one new client arrives; then two new ones
+    np.testing.assert_allclose(pair[VARIANCE].to_numpy(), [1.0, *[2.0] * 11])
 
 
 def test_the_paths_are_the_same_whatever_happened_after_the_origin():
@@ -67,7 +85,10 @@ def test_the_paths_are_the_same_whatever_happened_after_the_origin():
     full = caseload_paths(records, wards, {ORIGIN_MONTH: 12}, FIRST_MONTH)
     cut = caseload_paths(known, wards, {ORIGIN_MONTH: 12}, FIRST_MONTH)
     pd.testing.assert_frame_equal(full, cut)
-    assert list(full.columns) == [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN]
+    assert list(full.columns) == [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN, VARIANCE]
+    assert full[VARIANCE].ge(0).all()
+    pairs, total = full[full[SERVICE] != ALL], full[full[CLIENT_GROUP] == ALL]
+    np.testing.assert_allclose(pairs.groupby(MONTH)[MEAN].sum().to_numpy(), total[MEAN].to_numpy())
     assert full[MEAN].ge(0).all() and full[MONTH].nunique() == 12
 
 

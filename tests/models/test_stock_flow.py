@@ -35,7 +35,7 @@ def _series(keys: list[tuple[str, str]], months: int = 30) -> pd.DataFrame:
 
 
 def _paths(origin: pd.Timestamp = LAST, steps: int = 2) -> pd.DataFrame:
-    """Pair k has path 10 * (k + 1) + step for `steps` months after `origin`."""
+    """Pair k has path 10 * (k + 1) + step for `steps` months after `origin`; groups and total: sums."""
     rows = [
         {
             ORIGIN: origin,
@@ -48,7 +48,18 @@ def _paths(origin: pd.Timestamp = LAST, steps: int = 2) -> pd.DataFrame:
         for k, (group, service) in enumerate(PAIRS)
         for step in range(1, steps + 1)
     ]
-    return pd.DataFrame(rows)
+    pairs = pd.DataFrame(rows)
+    groups = (
+        pairs.groupby([ORIGIN, AREA, CLIENT_GROUP, MONTH], as_index=False)[MEAN]
+        .sum()
+        .assign(**{SERVICE: ALL})
+    )
+    total = (
+        pairs.groupby([ORIGIN, AREA, MONTH], as_index=False)[MEAN]
+        .sum()
+        .assign(**{CLIENT_GROUP: ALL, SERVICE: ALL})
+    )
+    return pd.concat([pairs, groups, total], ignore_index=True)
 
 
 def test_each_service_series_gets_its_own_path():
@@ -58,7 +69,7 @@ def test_each_service_series_gets_its_own_path():
     assert by_series[("council|C1|working_age|home_care", pd.Timestamp("2024-04-01"))] == 31.0
 
 
-def test_group_and_total_series_sum_their_pairs():
+def test_group_and_total_series_take_their_own_nodes_path():
     series = _series([("older_people", ALL), (ALL, ALL)])
     forecast = StockFlowForecaster(paths=_paths()).fit(series).predict(1).set_index(SERIES_ID)[MEAN]
     assert forecast["council|C1|older_people|all"] == 11.0 + 21.0

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.columns import (
+    ALL,
     AREA,
     BIRTH_YEAR,
     CLIENT_GROUP,
@@ -42,6 +43,7 @@ from demandcast.errors import InputError
 from demandcast.features.months import day_numbers, month_numbers, month_numbers_of_days
 
 ORIGIN = "origin"
+VARIANCE = "variance"
 PACKAGE_DAYS = (14, 30, 61, 91, 182, 273, 365, 547, 730, 1095, 1826, 2922)
 SYSTEM_DAYS = (91, 365, 730, 1826)
 OLDER_AGE = 62  # near the working-age / older-people boundary, where a follow-on changes group
@@ -68,12 +70,18 @@ def caseload_paths(
         first_month: the first month the records cover in full (the panel's first month).
 
     Returns:
-        Columns origin, area, client_group, service, month, mean; the caseload counted as the panel
-        counts it (distinct persons with a package of the pair active in the month).
+        Columns origin, area, client_group, service, month, mean, variance: one row per council
+        node (each pair, each client group with service `all`, and `all`/`all`) and month. `mean`
+        is the caseload counted as the panel counts it (distinct persons with a package of the
+        pair active in the month; a node's mean is the sum of its pairs'). `variance` is the noise
+        the persons' own comings and goings make around it: each known person on the node or not
+        (Bernoulli, at their state's rate) and new persons arriving as a Poisson stream (variance
+        equal to their mean). It leaves out the error of the rates and of the mean new demand, so
+        it is a floor, not the whole uncertainty.
     """
     frame = _RecordArrays(records, ward_areas)
     paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
-    columns = [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN]
+    columns = [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN, VARIANCE]
     found = [p for p in paths if not p.empty]
     if not found:
         return pd.DataFrame(columns=columns)
@@ -88,6 +96,7 @@ class _RecordArrays:
         pair_keys = records[CLIENT_GROUP].astype(str) + "\x1f" + records[SERVICE].astype(str)
         self.pair, self.pairs = pd.factorize(pair_keys, sort=True)
         self.area, self.areas = pd.factorize(records[WARD_CODE].map(ward_areas), sort=True)
+        self.node_keys, self.nodes_of_pair = _council_nodes(self.pairs)
         if (self.area < 0).any():
             unknown = sorted(records.loc[self.area < 0, WARD_CODE].astype(str).unique())[:5]
             raise InputError(f"column {WARD_CODE!r}: wards without an area: {unknown}")
@@ -115,19 +124,34 @@ class _RecordArrays:
             if not learn or not demand:
                 break
             horizon = 12 * year
-            current = self._known_part(known, end, first_start, origin_end, learn, horizon)
+            mean, variance = self._known_part(known, end, first_start, origin_end, learn, horizon)
             new = self._new_part(known, end, first_start, demand, horizon)
+            mean = self._by_node(mean.add(new, fill_value=0.0))
+            variance = variance.add(self._by_node(new), fill_value=0.0)  # Poisson arrivals
+            year_part = pd.DataFrame({MEAN: mean, VARIANCE: variance}).fillna(0.0)
             steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
-            year_part = current.add(new, fill_value=0.0)
             years.append(year_part[year_part.index.get_level_values("step").isin(steps_of_year)])
         if not years:
             return pd.DataFrame()
         return self._as_frame(pd.concat(years), origin)
 
-    def _known_part(self, known, end, first_start, origin_end, learn, horizon) -> pd.Series:
-        """Expected caseload (area_code, step, pair) of the persons on a service at the origin.
+    def _by_node(self, by_pair: pd.Series) -> pd.Series:
+        """(area_code, step, pair) values summed to every council node: (area_code, step, node)."""
+        frame = by_pair.rename("value").reset_index()
+        summed = [
+            frame.assign(node=nodes[frame["pair"].to_numpy()])
+            .groupby(["area_code", "step", "node"])["value"]
+            .sum()
+            for nodes in self.nodes_of_pair
+        ]
+        return pd.concat(summed)
 
-        Each state's rate is the cells its persons had after the `learn` month ends, per person.
+    def _known_part(self, known, end, first_start, origin_end, learn, horizon) -> tuple[pd.Series, pd.Series]:
+        """Expected caseload (area_code, step, pair) of the persons on a service at the origin, and its
+        variance (area_code, step, node).
+
+        Each state's rate is the cells its persons had after the `learn` month ends, per person; a
+        person is on a node or not, so a state's persons add rate x (1 - rate) each to the variance.
         """
         sizes = {"fine": pd.Series(dtype=float), "coarse": pd.Series(dtype=float)}
         fine_counts, coarse_counts = [], []
@@ -144,7 +168,7 @@ class _RecordArrays:
         usable = now["fine"].map(sizes["fine"]).fillna(0).to_numpy() >= MIN_STATE_SIZE
         now["coarse"] = _nearest_seen(now["coarse"].to_numpy(), sizes["coarse"].index.to_numpy())
         unseen = now["coarse"].to_numpy() < 0
-        parts = [_staying(now[~usable & unseen], horizon)]
+        parts, variances = [_staying(now[~usable & unseen], horizon)], []
         for kind, persons in (("fine", now[usable]), ("coarse", now[~usable & ~unseen])):
             weights = persons.groupby([kind, "home_area"]).size()
             rate = (
@@ -154,8 +178,14 @@ class _RecordArrays:
                 .groupby(level=[0, "step", "pair"])
                 .sum()
             )
-            parts.append(_apply(rate, weights, kind))
-        return _summed(parts)
+            parts.append(_apply(rate, weights, kind, "pair"))
+            for nodes in self.nodes_of_pair:
+                on_node = (
+                    rate.rename("rate").reset_index().assign(node=lambda r, n=nodes: n[r["pair"].to_numpy()])
+                )
+                node_rate = on_node.groupby([kind, "step", "node"])["rate"].sum().clip(upper=1.0)
+                variances.append(_apply(node_rate * (1.0 - node_rate), weights, kind, "node"))
+        return _summed(parts), _summed(variances)
 
     def _new_part(self, known, end, first_start, demand, horizon) -> pd.Series:
         """Caseload (area_code, step, pair) that persons new after each `demand` day added; the mean."""
@@ -202,23 +232,23 @@ class _RecordArrays:
         )
         return cells.drop_duplicates()
 
-    def _as_frame(self, expected: pd.Series, origin: pd.Timestamp) -> pd.DataFrame:
-        frame = expected.rename(MEAN).reset_index()
-        group_service = pd.Series(self.pairs).str.split("\x1f", expand=True)
+    def _as_frame(self, by_node: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+        frame = by_node.reset_index()
         return pd.DataFrame(
             {
                 ORIGIN: origin,
                 AREA: np.asarray(self.areas)[frame["area_code"]],
-                CLIENT_GROUP: group_service[0].to_numpy()[frame["pair"]],
-                SERVICE: group_service[1].to_numpy()[frame["pair"]],
+                CLIENT_GROUP: self.node_keys[CLIENT_GROUP].to_numpy()[frame["node"]],
+                SERVICE: self.node_keys[SERVICE].to_numpy()[frame["node"]],
                 MONTH: [origin + pd.DateOffset(months=int(s)) for s in frame["step"]],
                 MEAN: frame[MEAN].to_numpy(dtype=float),
+                VARIANCE: frame[VARIANCE].to_numpy(dtype=float),
             }
         )
 
 
-def _apply(rate: pd.Series, weights: pd.Series, kind: str) -> pd.Series:
-    """sum over states of persons(state, area) x rate(state, step, pair): indexed (area_code, step, pair)."""
+def _apply(rate: pd.Series, weights: pd.Series, kind: str, key: str) -> pd.Series:
+    """sum over states of persons(state, area) x rate(state, step, key): indexed (area_code, step, key)."""
     joined = (
         rate.rename("rate")
         .reset_index()
@@ -228,9 +258,7 @@ def _apply(rate: pd.Series, weights: pd.Series, kind: str) -> pd.Series:
         )
     )
     joined["mean"] = joined["rate"] * joined["persons"]
-    return (
-        joined.rename(columns={"home_area": "area_code"}).groupby(["area_code", "step", "pair"])["mean"].sum()
-    )
+    return joined.rename(columns={"home_area": "area_code"}).groupby(["area_code", "step", key])["mean"].sum()
 
 
 def _nearest_seen(coarse: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -252,6 +280,22 @@ def _staying(persons: pd.DataFrame, horizon: int) -> pd.Series:
     counts = persons.groupby(["home_area", "pair"]).size().astype(float).reset_index(name="n")
     grid = counts.merge(pd.DataFrame({"step": np.arange(1, horizon + 1)}), how="cross")
     return grid.rename(columns={"home_area": "area_code"}).set_index(["area_code", "step", "pair"])["n"]
+
+
+def _council_nodes(pairs: pd.Index) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Every council node's keys (client_group, service; `all` where summed), and for each service
+    level (pair, client group, total) the node code of every pair code."""
+    group_service = pd.Series(pairs).str.split("\x1f", expand=True)
+    groups = sorted(group_service[0].unique())
+    keys = pd.DataFrame(
+        {
+            CLIENT_GROUP: [*group_service[0], *groups, ALL],
+            SERVICE: [*group_service[1], *[ALL] * len(groups), ALL],
+        }
+    )
+    n_pairs = len(pairs)
+    group_node = n_pairs + np.searchsorted(groups, group_service[0].to_numpy())
+    return keys, [np.arange(n_pairs), group_node, np.full(n_pairs, n_pairs + len(groups))]
 
 
 def _summed(parts: list[pd.Series]) -> pd.Series:

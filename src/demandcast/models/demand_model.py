@@ -31,6 +31,7 @@ from demandcast.columns import (
     VALUE,
 )
 from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, level_series, summing_matrix, tags
+from demandcast.models.noise_floor import with_noise_floor
 from demandcast.models.reconcile import reconcile
 
 
@@ -68,6 +69,8 @@ class MeasureModel:
         method: the reconciliation method used.
         residuals: columns unique_id, month, actual, mean (for MinT's covariance).
         intervals: level -> fitted conformal intervals (apply(forecasts) adds the interval columns).
+        noise_floor: unique_id, month, noise_sd: the intervals' floor where the records give it
+            (models.noise_floor), or None.
     """
 
     chosen: dict[str, str]
@@ -75,6 +78,7 @@ class MeasureModel:
     method: str
     residuals: pd.DataFrame
     intervals: dict[str, Any]
+    noise_floor: pd.DataFrame | None = None
 
 
 @dataclass
@@ -149,7 +153,9 @@ class DemandModel:
         coherent[HORIZON_STEP] = np.searchsorted(months, coherent[MONTH].to_numpy()) + 1
         keyed = coherent.merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
         frames = [fit.intervals[level].apply(group) for level, group in keyed.groupby("level", sort=False)]
-        out = pd.concat(frames, ignore_index=True).assign(**{MEASURE: measure})
+        levels = tuple(int(column[3:]) for column in INTERVAL_COLUMNS if column.startswith("lo_"))
+        out = with_noise_floor(pd.concat(frames, ignore_index=True), fit.noise_floor, levels)
+        out = out.assign(**{MEASURE: measure})
         out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)
         return out
 

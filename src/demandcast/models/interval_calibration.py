@@ -7,10 +7,11 @@ import pandas as pd
 
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.noise_floor import with_noise_floor
 
 
 def calibrated_intervals(
-    backtest: pd.DataFrame, levels: tuple[int, ...], *, column: str
+    backtest: pd.DataFrame, levels: tuple[int, ...], *, column: str, floor: pd.DataFrame | None = None
 ) -> tuple[dict, dict, pd.DataFrame]:
     """Conformal intervals per level, stretched to cover their nominal share leaving each origin out.
 
@@ -22,6 +23,8 @@ def calibrated_intervals(
         backtest: columns level, unique_id, cutoff, month, horizon_step, actual and `column`.
         levels: interval levels in percent.
         column: the forecast column the intervals are built around.
+        floor: noise standard deviations (unique_id, cutoff, month, noise_sd; models.noise_floor)
+            the held-out intervals are widened to, after the stretch; the coverage is of those.
 
     Returns:
         level -> fitted intervals; level -> coverage and width of the held-out intervals; the
@@ -39,7 +42,7 @@ def calibrated_intervals(
             ignore_index=True,
         )
         factors = {lvl: _widening(held_out, lvl) for lvl in levels}
-        scored = _widened(held_out, factors)
+        scored = with_noise_floor(_widened(held_out, factors), floor, levels)
         intervals[level] = ConformalIntervals(levels=levels).fit(frame, column).widened(factors)
         coverage[level] = {
             **interval_scores(scored, levels),

@@ -1,7 +1,7 @@
 """Stock-flow: council caseload as the current clients' expected paths plus new demand, from the records.
 
 The paths are computed from person-level records before training (features.caseload_paths), for
-each backtest origin and the final one; this forecaster only looks them up and sums them to the
+each backtest origin and the final one; this forecaster only looks up the path of each of the
 level's series, so neither it nor anything it holds is person-level. Months the paths do not cover
 (beyond the years the records can teach, or an origin computed for no one, as when the model is
 refitted on a newer panel without records) come from the fallback model fitted on the series.
@@ -14,7 +14,7 @@ from typing import Any, Self
 import pandas as pd
 from sklearn.base import clone
 
-from demandcast.columns import ALL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
+from demandcast.columns import AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.errors import InputError
 from demandcast.features.caseload_paths import ORIGIN
 from demandcast.models.base import Forecaster, check_horizon, check_series_frame, future_months, infer_freq
@@ -26,8 +26,8 @@ class StockFlowForecaster(Forecaster):
     """Looks up each series' caseload path for the fitted origin; the fallback fills what is missing.
 
     Args:
-        paths: columns origin, area, client_group, service, month, mean (features.caseload_paths),
-            summed to a series by its keys (`all` sums over that key).
+        paths: columns origin, area, client_group, service, month, mean (features.caseload_paths:
+            a row per council node, `all` where summed), looked up by each series' keys.
         fallback: an unfitted forecaster for months without a path (ETS when None).
     """
 
@@ -70,23 +70,13 @@ class StockFlowForecaster(Forecaster):
         return self.fallback_
 
     def _series_paths(self, keys: pd.DataFrame) -> pd.DataFrame:
-        """Columns unique_id, month, mean: each series' path from the fitted origin."""
+        """Columns unique_id, month, mean: the path of each series' node from the fitted origin."""
         if self.paths is None:
-            return pd.DataFrame({SERIES_ID: [], MONTH: pd.to_datetime([]), MEAN: []})
+            return pd.DataFrame({SERIES_ID: pd.array([], dtype="str"), MONTH: pd.to_datetime([]), MEAN: []})
         at_origin = self.paths[self.paths[ORIGIN] == self.last_month_]
-        frames = []
-        for uid, (area, group, service) in keys.iterrows():
-            rows = at_origin[at_origin[AREA] == area]
-            if group != ALL:
-                rows = rows[rows[CLIENT_GROUP] == group]
-            if service != ALL:
-                rows = rows[rows[SERVICE] == service]
-            if len(rows):
-                summed = rows.groupby(MONTH, as_index=False)[MEAN].sum()
-                frames.append(summed.assign(**{SERIES_ID: uid}))
-        if not frames:
-            return pd.DataFrame({SERIES_ID: [], MONTH: pd.to_datetime([]), MEAN: []})
-        return pd.concat(frames, ignore_index=True)[[SERIES_ID, MONTH, MEAN]]
+        nodes = keys.rename_axis(SERIES_ID).reset_index()
+        found = nodes.merge(at_origin, on=[AREA, CLIENT_GROUP, SERVICE], how="inner")
+        return found[[SERIES_ID, MONTH, MEAN]].reset_index(drop=True)
 
 
 def _default_fallback() -> Any:

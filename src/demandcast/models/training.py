@@ -46,6 +46,7 @@ from demandcast.models.combination import COMBINATION, MeanForecaster, best_memb
 from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
 from demandcast.models.hierarchy import Hierarchy
 from demandcast.models.interval_calibration import calibrated_intervals
+from demandcast.models.noise_floor import noise_floor
 from demandcast.models.reconcile import METHODS
 from demandcast.models.reconciliation_choice import choose_reconciliation
 from demandcast.models.scoring import level_scores
@@ -151,10 +152,12 @@ def train(
         series = {m: measure_series(panel, hierarchy, m) for m in sorted(panel[MEASURE].unique())}
     jobs = [(measure, level) for measure, by_level in series.items() for level in by_level]
     h, step = backtest_span(freq, config.horizon)
+    floors: dict[str, pd.DataFrame] = {}
     if records is not None and COUNCIL_LEVEL in hierarchy.area_levels and CASELOAD in series:
         with clock("caseload paths"):
             paths = _caseload_paths(records, panel, hierarchy, config, h=h, step=step, freq=freq)
             config = replace(config, caseload_paths=paths)
+            floors[CASELOAD] = noise_floor(paths, nodes, COUNCIL_LEVEL)
     with clock("backtest"):
         job = partial(_level_backtest, config=config, h=h, step=step)
         done = _map(executor, job, [(level, series[m][level]) for m, level in jobs])
@@ -162,7 +165,8 @@ def train(
     backtests, metrics, decisions = [], {}, {}
     for measure, by_level in series.items():
         levels = {level: done[jobs.index((measure, level))] for level in by_level}
-        outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock)
+        floor = floors.get(measure)
+        outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floor)
         metrics[measure], decisions[measure] = outcome.metrics, outcome.decision
         backtests.append(public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
         outcomes[measure] = outcome
@@ -179,6 +183,7 @@ def train(
             outcome.method,
             outcome.residuals,
             outcome.intervals,
+            _at_origin(floors.get(measure), panel[MONTH].max()),
         )
         for measure, outcome in outcomes.items()
     }
@@ -210,8 +215,11 @@ class _Outcome:
     decision: dict
 
 
-def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _Outcome:
-    """Pick a model per level, a reconciliation method, and calibrate intervals, from the backtest."""
+def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floor=None) -> _Outcome:
+    """Pick a model per level, a reconciliation method, and calibrate intervals, from the backtest.
+
+    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names.
+    """
     backtest = [frame for frame, _ in levels.values()]
     candidates = {level: names for level, (_, names) in levels.items()}
     with clock("selection"):
@@ -236,7 +244,9 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock) -> _
             max_loss=config.reconciliation_max_loss,
         )
     with clock("intervals"):
-        intervals, coverage, held_out = calibrated_intervals(backtest, config.levels, column=RECONCILED)
+        intervals, coverage, held_out = calibrated_intervals(
+            backtest, config.levels, column=RECONCILED, floor=floor
+        )
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
     metrics = metrics_table(scores, method_scores, coverage, chosen, method)
     combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
@@ -314,6 +324,13 @@ def _stock_flow_level(level: str, y: pd.DataFrame, config: TrainConfig) -> bool:
         and bool((y[MEASURE] == CASELOAD).all())
         and bool((y[SERVICE] != ALL).all())
     )
+
+
+def _at_origin(floor: pd.DataFrame | None, origin: pd.Timestamp) -> pd.DataFrame | None:
+    """The floor rows of the final origin (unique_id, month, noise_sd), or None."""
+    if floor is None:
+        return None
+    return floor.loc[floor[CUTOFF] == origin].drop(columns=CUTOFF).reset_index(drop=True)
 
 
 def _caseload_paths(records, panel, hierarchy, config, *, h, step, freq) -> pd.DataFrame:

@@ -1,0 +1,71 @@
+"""Intervals no narrower than the noise the clients' own comings and goings make.
+
+Conformal intervals calibrated on three backtest origins of one council series are too few to see
+how far a year can drift: on the demo city the council total caseload's 80% interval was 0.7-0.9
+times as wide as the noise of new demand and exits alone (benchmarks/holdout.md, decision 21).
+Where the records give that noise (features.caseload_paths: a Bernoulli term per known client and
+a Poisson term for new ones), each interval is widened to at least mean +/- z x its standard
+deviation, z the normal quantile of the interval's level. It is a floor, not a model of the whole
+error: the conformal width stays wherever it is wider.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import AREA, AREA_LEVEL, CLIENT_GROUP, CUTOFF, MEAN, MONTH, SERIES_ID, SERVICE
+from demandcast.features.caseload_paths import ORIGIN, VARIANCE
+
+NOISE_SD = "noise_sd"
+
+
+def with_noise_floor(
+    forecasts: pd.DataFrame, floor: pd.DataFrame | None, levels: tuple[int, ...]
+) -> pd.DataFrame:
+    """`forecasts` with every lo_L / hi_L at least z_L x noise_sd from the mean, where a floor is known.
+
+    Args:
+        forecasts: columns unique_id, month, mean, lo_L and hi_L for each level L (and cutoff, for a
+            backtest); not modified.
+        floor: columns unique_id, month, noise_sd (and cutoff when `forecasts` has one); rows it
+            does not name are left as they are. None leaves every row.
+        levels: the interval levels in percent.
+
+    Returns:
+        A copy with the widened intervals, the lower bounds clipped at zero.
+    """
+    out = forecasts.copy()
+    if floor is None or floor.empty:
+        return out
+    keys = [SERIES_ID, MONTH, *([CUTOFF] if CUTOFF in forecasts and CUTOFF in floor else [])]
+    sd = out[keys].merge(floor[[*keys, NOISE_SD]], on=keys, how="left")[NOISE_SD].to_numpy()
+    has = ~np.isnan(sd)
+    for level in levels:
+        half = NormalDist().inv_cdf(0.5 + level / 200) * np.where(has, sd, 0.0)
+        lo, hi = f"lo_{level}", f"hi_{level}"
+        out[lo] = np.where(has, np.minimum(out[lo], (out[MEAN] - half).clip(lower=0.0)), out[lo])
+        out[hi] = np.where(has, np.maximum(out[hi], out[MEAN] + half), out[hi])
+    return out
+
+
+def noise_floor(paths: pd.DataFrame, nodes: pd.DataFrame, area_level: str) -> pd.DataFrame:
+    """The noise standard deviation of each path, keyed like a backtest: unique_id, cutoff, month, noise_sd.
+
+    Args:
+        paths: columns origin, area, client_group, service, month, variance (features.caseload_paths).
+        nodes: the hierarchy's nodes (area_level, area, client_group, service, unique_id).
+        area_level: the area level the paths' areas belong to (the council's).
+    """
+    at_level = nodes.loc[nodes[AREA_LEVEL] == area_level, [AREA, CLIENT_GROUP, SERVICE, SERIES_ID]]
+    keyed = paths.merge(at_level, on=[AREA, CLIENT_GROUP, SERVICE], how="inner")
+    return pd.DataFrame(
+        {
+            SERIES_ID: keyed[SERIES_ID].to_numpy(),
+            CUTOFF: keyed[ORIGIN].to_numpy(),
+            MONTH: keyed[MONTH].to_numpy(),
+            NOISE_SD: np.sqrt(keyed[VARIANCE].clip(lower=0.0)).to_numpy(),
+        }
+    )
