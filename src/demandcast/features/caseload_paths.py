@@ -10,8 +10,14 @@ mean of what new persons added after the same calendar month one and two years b
 
 A state is (client group, service, time on the current package, time since the first package, age
 62 or over); a state seen fewer than MIN_STATE_SIZE times before falls back to (client group,
-service, time on the current package). Year y of the horizon learns from month ends 12y, 12y + 3,
-..., 12y + 21 months before the origin, so that every path it learns from is seen y years on.
+service, time on the current package), a package older than any seen to the oldest seen of its
+service, and a service never seen to staying on it. Year y of the horizon learns from month ends
+12y, 12y + 3, ..., 12y + 21 months before the origin, so that every path it learns from is seen y
+years on.
+
+Beside each mean comes the variance the clients' own comings and goings make around it (each known
+client on a node or not at their state's rate; new clients a Poisson stream): the floor of the
+council caseload intervals (models.noise_floor; benchmarks/holdout.md, decision 21).
 
 Only records known at the origin are read (later starts dropped, later ends open), so a backtest
 origin sees no future. benchmarks/council_oracle.py measures the method against seasonal naive and
