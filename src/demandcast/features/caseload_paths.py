@@ -143,14 +143,7 @@ class _RecordArrays:
 
     def _by_node(self, by_pair: pd.Series) -> pd.Series:
         """(area_code, step, pair) values summed to every council node: (area_code, step, node)."""
-        frame = by_pair.rename("value").reset_index()
-        summed = [
-            frame.assign(node=nodes[frame["pair"].to_numpy()])
-            .groupby(["area_code", "step", "node"])["value"]
-            .sum()
-            for nodes in self.nodes_of_pair
-        ]
-        return pd.concat(summed)
+        return pd.concat([_to_nodes(by_pair, nodes) for nodes in self.nodes_of_pair])
 
     def _known_part(self, known, end, first_start, origin_end, learn, horizon) -> tuple[pd.Series, pd.Series]:
         """Expected caseload (area_code, step, pair) of the persons on a service at the origin, and its
@@ -186,10 +179,7 @@ class _RecordArrays:
             )
             parts.append(_apply(rate, weights, kind, "pair"))
             for nodes in self.nodes_of_pair:
-                on_node = (
-                    rate.rename("rate").reset_index().assign(node=lambda r, n=nodes: n[r["pair"].to_numpy()])
-                )
-                node_rate = on_node.groupby([kind, "step", "node"])["rate"].sum().clip(upper=1.0)
+                node_rate = _to_nodes(rate, nodes).clip(upper=1.0)
                 variances.append(_apply(node_rate * (1.0 - node_rate), weights, kind, "node"))
         return _summed(parts), _summed(variances)
 
@@ -255,14 +245,7 @@ class _RecordArrays:
 
 def _apply(rate: pd.Series, weights: pd.Series, kind: str, key: str) -> pd.Series:
     """sum over states of persons(state, area) x rate(state, step, key): indexed (area_code, step, key)."""
-    joined = (
-        rate.rename("rate")
-        .reset_index()
-        .merge(
-            weights.rename("persons").reset_index().rename(columns={kind: rate.index.names[0]}),
-            on=rate.index.names[0],
-        )
-    )
+    joined = rate.rename("rate").reset_index().merge(weights.rename("persons").reset_index(), on=kind)
     joined["mean"] = joined["rate"] * joined["persons"]
     return joined.rename(columns={"home_area": "area_code"}).groupby(["area_code", "step", key])["mean"].sum()
 
@@ -304,14 +287,20 @@ def _council_nodes(pairs: pd.Index) -> tuple[pd.DataFrame, list[np.ndarray]]:
     return keys, [np.arange(n_pairs), group_node, np.full(n_pairs, n_pairs + len(groups))]
 
 
+def _to_nodes(by_pair: pd.Series, nodes: np.ndarray) -> pd.Series:
+    """Values indexed (..., pair) summed to one service level's nodes: indexed (..., node)."""
+    keys = [name for name in by_pair.index.names if name != "pair"]
+    frame = by_pair.rename("value").reset_index()
+    return frame.assign(node=nodes[frame["pair"].to_numpy()]).groupby([*keys, "node"])["value"].sum()
+
+
 def _summed(parts: list[pd.Series]) -> pd.Series:
     return pd.concat(parts, axis=1).fillna(0).sum(axis=1).astype(float)
 
 
 def _first_start(person: np.ndarray, start: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Each record's person's earliest known start day (later records: their own start)."""
-    earliest = pd.Series(np.where(known, start, _OPEN)).groupby(person).transform("min").to_numpy()
-    return earliest
+    return pd.Series(np.where(known, start, _OPEN)).groupby(person).transform("min").to_numpy()
 
 
 def _month_end(month: pd.Timestamp, months_before: int) -> pd.Timestamp:
