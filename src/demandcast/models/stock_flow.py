@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from demandcast.columns import AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.errors import InputError
 from demandcast.features.caseload_paths import ORIGIN
-from demandcast.models.base import Forecaster, check_horizon, check_series_frame, future_months, infer_freq
+from demandcast.models.base import (
+    Forecaster,
+    check_horizon,
+    check_series_frame,
+    forecast_frame,
+    future_months,
+    infer_freq,
+)
 
 PATH_COLUMNS = (ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN)
 
@@ -36,7 +44,7 @@ class StockFlowForecaster(Forecaster):
         self.fallback = fallback
 
     def fit(self, y: pd.DataFrame) -> Self:
-        """Keep the paths of `y`'s last month summed to its series, and `y` for the fallback."""
+        """Keep the paths of `y`'s series from its last month, and `y` for the fallback."""
         check_series_frame(y)
         if self.paths is not None and (missing := sorted(set(PATH_COLUMNS) - set(self.paths.columns))):
             raise InputError(f"stock-flow paths are missing columns {missing}")
@@ -53,8 +61,8 @@ class StockFlowForecaster(Forecaster):
         if not hasattr(self, "history_"):
             raise InputError("StockFlowForecaster is not fitted; call fit first")
         months = future_months(self.last_month_, h, self.freq_)
-        ids = self.history_[SERIES_ID].unique()
-        grid = pd.DataFrame({SERIES_ID: pd.array(ids.repeat(h), dtype="str"), MONTH: list(months) * len(ids)})
+        no_path = {str(uid): np.full(h, np.nan) for uid in self.history_[SERIES_ID].unique()}
+        grid = forecast_frame(no_path, months).drop(columns=MEAN)
         merged = grid.merge(self.path_, on=[SERIES_ID, MONTH], how="left")
         if merged[MEAN].isna().any():
             fallback = self._fitted_fallback().predict(h).rename(columns={MEAN: "fallback"})
