@@ -153,7 +153,7 @@ class DemandModel:
         coherent[HORIZON_STEP] = np.searchsorted(months, coherent[MONTH].to_numpy()) + 1
         keyed = coherent.merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
         frames = [fit.intervals[level].apply(group) for level, group in keyed.groupby("level", sort=False)]
-        levels = tuple(int(column[3:]) for column in INTERVAL_COLUMNS if column.startswith("lo_"))
+        levels = tuple(next(iter(fit.intervals.values())).levels)
         out = with_noise_floor(pd.concat(frames, ignore_index=True), fit.noise_floor, levels)
         out = out.assign(**{MEASURE: measure})
         out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from demandcast.columns import AREA, AREA_LEVEL, CLIENT_GROUP, CUTOFF, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.features.caseload_paths import ORIGIN, VARIANCE
+from demandcast.models.conformal import interval_columns
 
 NOISE_SD = "noise_sd"
 
@@ -45,7 +46,7 @@ def with_noise_floor(
     has = ~np.isnan(sd)
     for level in levels:
         half = NormalDist().inv_cdf(0.5 + level / 200) * np.where(has, sd, 0.0)
-        lo, hi = f"lo_{level}", f"hi_{level}"
+        lo, hi = interval_columns(level)
         out[lo] = np.where(has, np.minimum(out[lo], (out[MEAN] - half).clip(lower=0.0)), out[lo])
         out[hi] = np.where(has, np.maximum(out[hi], out[MEAN] + half), out[hi])
     return out
