@@ -105,7 +105,7 @@ def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(rec
     assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
 
 
-def test_council_caseload_intervals_are_no_narrower_than_the_noise_of_the_records(records_run):
+def test_council_caseload_intervals_are_no_narrower_than_the_spread_the_records_predict(records_run):
     result, folder, _, _ = records_run
     assert result.exit_code == EXIT_OK, result.output
     data = data_from_records(

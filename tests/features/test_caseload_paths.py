@@ -62,8 +62,9 @@ def test_clients_who_never_leave_stay_and_each_month_adds_one_new_client():
     }
     for _, node in paths.groupby([CLIENT_GROUP, SERVICE]):
         np.testing.assert_allclose(node[MEAN].to_numpy(), on_service_at_origin + new_clients)
-        # the known clients surely stay; the new ones arrive as a Poisson stream: variance = mean
-        np.testing.assert_allclose(node[VARIANCE].to_numpy(), new_clients)
+        # the known clients surely stay; the new ones arrive as a Poisson stream (variance = mean)
+        # whose mean is learnt from two years (error mean / 2); the two years agree: no drift
+        np.testing.assert_allclose(node[VARIANCE].to_numpy(), 1.5 * new_clients)
         assert list(node[MONTH]) == list(pd.date_range("2024-04-01", periods=12, freq="MS"))
 
 
@@ -73,7 +74,40 @@ def test_clients_who_leave_after_45_days_are_replaced_month_by_month():
     pair = paths[paths[SERVICE] == "home_care"]
     np.testing.assert_allclose(pair[MEAN].to_numpy(), np.full(12, 2.0))
     # month 1: the March client surely stays (no noise) and one new client arrives; then two new ones
-    np.testing.assert_allclose(pair[VARIANCE].to_numpy(), [1.0, *[2.0] * 11])
+    np.testing.assert_allclose(pair[VARIANCE].to_numpy(), 1.5 * np.array([1.0, *[2.0] * 11]))
+
+
+def test_a_state_that_half_leaves_adds_its_own_noise_and_the_error_of_its_learnt_rate():
+    # every month two clients start on the 10th: one stays, one leaves after 45 days
+    stays, leaves = _steady_flow(), _steady_flow(end_after_days=45)
+    leaves[PERSON_ID] = "L" + leaves[PERSON_ID]
+    paths = _node_paths(pd.concat([stays, leaves], ignore_index=True))
+    pair = paths[paths[SERVICE] == "home_care"]
+    steps = np.arange(1, 13)
+    new = 1.5 * (steps + np.minimum(steps, 2))  # Poisson and the two-year mean's error; no drift
+    # March's two clients (21 days on their package) are on in April, then each on at rate 1/2; the
+    # rate is learnt from the 2 x 8 persons in that state at the 8 learning month ends
+    rate, persons, learnt_from = 0.5, 2, 16
+    known = np.where(
+        steps >= 2, persons * rate * (1 - rate) + persons**2 * rate * (1 - rate) / learnt_from, 0.0
+    )
+    np.testing.assert_allclose(pair[VARIANCE].to_numpy(), new + known)
+
+
+def test_new_demand_that_grows_between_the_two_years_adds_its_drift():
+    # one client a month who never leaves until 2023-03, then three a month
+    flow = _steady_flow()
+    later = flow[flow[START_DATE] >= pd.Timestamp("2023-04-01")]
+    extra = [later.assign(**{PERSON_ID: later[PERSON_ID] + f"x{k}"}) for k in (1, 2)]
+    paths = _node_paths(pd.concat([flow, *extra], ignore_index=True))
+    pair = paths[paths[SERVICE] == "home_care"]
+    steps = np.arange(1, 13, dtype=float)
+    nearer, further = 3 * steps, 1 * steps  # new clients after 2023-03 and after 2022-03, by step
+    mean = (nearer + further) / 2
+    drift_share = ((nearer - further) ** 2 - (nearer + further)).sum() / (mean**2).sum()
+    expected = 1.5 * mean + (1 + 0.25) * drift_share * mean**2
+    np.testing.assert_allclose(pair[VARIANCE].to_numpy(), expected)
+    assert drift_share > 0
 
 
 def test_the_paths_are_the_same_whatever_happened_after_the_origin():

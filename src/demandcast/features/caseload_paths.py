@@ -15,9 +15,13 @@ service, and a service never seen to staying on it. Year y of the horizon learns
 12y, 12y + 3, ..., 12y + 21 months before the origin, so that every path it learns from is seen y
 years on.
 
-Beside each mean comes the variance the clients' own comings and goings make around it (each known
-client on a node or not at their state's rate; new clients a Poisson stream): the floor of the
-council caseload intervals (models.noise_floor; benchmarks/holdout.md, decision 21).
+Beside each mean comes its predictive variance: the noise the clients' own comings and goings make
+(each known client on a node or not at their state's rate; new clients a Poisson stream) plus the
+error of what was learnt (each rate from a finite number of persons; the mean new demand from two
+years of a stream whose level drifts). Over 40 demo cities x 5 origins the errors divided by its
+square root have a standard deviation of about 1 at every step (benchmarks/council_oracle.md). It
+is the floor of the council caseload intervals (models.noise_floor; benchmarks/holdout.md,
+decisions 21 and 22).
 
 Only records known at the origin are read (later starts dropped, later ends open), so a backtest
 origin sees no future. benchmarks/council_oracle.py measures the method against seasonal naive and
@@ -79,11 +83,11 @@ def caseload_paths(
         Columns origin, area, client_group, service, month, mean, variance: one row per council
         node (each pair, each client group with service `all`, and `all`/`all`) and month. `mean`
         is the caseload counted as the panel counts it (distinct persons with a package of the
-        pair active in the month; a node's mean is the sum of its pairs'). `variance` is the noise
-        the persons' own comings and goings make around it: each known person on the node or not
-        (Bernoulli, at their state's rate) and new persons arriving as a Poisson stream (variance
-        equal to their mean). It leaves out the error of the rates and of the mean new demand, so
-        it is a floor, not the whole uncertainty.
+        pair active in the month; a node's mean is the sum of its pairs'). `variance` is the
+        predictive variance around it: each known person on the node or not (Bernoulli, at their
+        state's rate) plus the error of that learnt rate, and new persons arriving as a Poisson
+        stream (variance equal to their mean) plus the error of their two-year mean and of the
+        drift of their level (_new_demand_variance).
     """
     frame = _RecordArrays(records, ward_areas)
     paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
@@ -131,9 +135,11 @@ class _RecordArrays:
                 break
             horizon = 12 * year
             mean, variance = self._known_part(known, end, first_start, origin_end, learn, horizon)
-            new = self._new_part(known, end, first_start, demand, horizon)
-            mean = self._by_node(mean.add(new, fill_value=0.0))
-            variance = variance.add(self._by_node(new), fill_value=0.0)  # Poisson arrivals
+            new = [self._new_part(known, end, first_start, day, horizon) for day in demand]
+            new_mean = _summed(new) / len(new)
+            mean = self._by_node(mean.add(new_mean, fill_value=0.0))
+            new_variance = _new_demand_variance([self._by_node(part) for part in new], year)
+            variance = variance.add(new_variance, fill_value=0.0)
             year_part = pd.DataFrame({MEAN: mean, VARIANCE: variance}).fillna(0.0)
             steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
             years.append(year_part[year_part.index.get_level_values("step").isin(steps_of_year)])
@@ -149,8 +155,11 @@ class _RecordArrays:
         """Expected caseload (area_code, step, pair) of the persons on a service at the origin, and its
         variance (area_code, step, node).
 
-        Each state's rate is the cells its persons had after the `learn` month ends, per person; a
-        person is on a node or not, so a state's persons add rate x (1 - rate) each to the variance.
+        Each state's rate is the cells its persons had after the `learn` month ends, per person. A
+        person is on a node or not, so a state's persons add rate x (1 - rate) each to the variance;
+        the rate is a share of the n persons it was learnt from, whose error adds persons^2 x rate x
+        (1 - rate) / n (the learning month ends' persons taken as independent: a little low, as the
+        same persons recur).
         """
         sizes = {"fine": pd.Series(dtype=float), "coarse": pd.Series(dtype=float)}
         fine_counts, coarse_counts = [], []
@@ -180,17 +189,16 @@ class _RecordArrays:
             parts.append(_apply(rate, weights, kind, "pair"))
             for nodes in self.nodes_of_pair:
                 node_rate = _to_nodes(rate, nodes).clip(upper=1.0)
-                variances.append(_apply(node_rate * (1.0 - node_rate), weights, kind, "node"))
+                spread = node_rate * (1.0 - node_rate)
+                variances.append(_apply(spread, weights, kind, "node"))
+                variances.append(_apply(spread.div(sizes[kind], level=0), weights**2, kind, "node"))
         return _summed(parts), _summed(variances)
 
-    def _new_part(self, known, end, first_start, demand, horizon) -> pd.Series:
-        """Caseload (area_code, step, pair) that persons new after each `demand` day added; the mean."""
-        parts = []
-        for day in demand:
-            new = known & (first_start > _day(day))
-            cells = self._cells(new, end, day, horizon)
-            parts.append(cells.groupby(["area_code", "step", "pair"]).size().astype(float))
-        return _summed(parts) / len(parts)
+    def _new_part(self, known, end, first_start, day, horizon) -> pd.Series:
+        """Caseload (area_code, step, pair) that persons new after `day` added in the months after it."""
+        new = known & (first_start > _day(day))
+        cells = self._cells(new, end, day, horizon)
+        return cells.groupby(["area_code", "step", "pair"]).size().astype(float)
 
     def _states(self, known, end, first_start, day) -> pd.DataFrame:
         """Each person with a package active on `day`: fine and coarse state, and area (index: person)."""
@@ -241,6 +249,33 @@ class _RecordArrays:
                 VARIANCE: frame[VARIANCE].to_numpy(dtype=float),
             }
         )
+
+
+def _new_demand_variance(parts: list[pd.Series], year: int) -> pd.Series:
+    """Variance of the new persons' caseload (area_code, step, node) around the mean of `parts`.
+
+    `parts` are what new persons added after the same calendar month one and two years before (for
+    year y of the horizon: y and y + 1 years before), at each node. The new persons of a year are a
+    Poisson stream, so their caseload has variance equal to its mean m, and the mean of k years has
+    error m / k. The stream's level also drifts from year to year; taken as a random walk with yearly
+    step variance s2, the target year lies y years from the nearer year and y + 1 from the further,
+    and the error of their mean from its level has variance (y + 1/4) x s2. With two years s2 is what
+    their difference has beyond the Poisson noise, E[(n1 - n2)^2] - (n1 + n2), pooled over the
+    steps of each node as a share of the squared mean (one difference per step is too few):
+    (n1 - n2)^2 = 2m + s2 on average. One year gives no drift.
+    """
+    mean = _summed(parts) / len(parts)
+    variance = mean + mean / len(parts)
+    if len(parts) == 2:
+        gap = (parts[0].sub(parts[1], fill_value=0.0) ** 2 - parts[0].add(parts[1], fill_value=0.0)).reindex(
+            mean.index, fill_value=0.0
+        )
+        node = [name for name in mean.index.names if name != "step"]
+        excess = gap.groupby(level=node).transform("sum")
+        squared = (mean**2).groupby(level=node).transform("sum")
+        drift_share = (excess.clip(lower=0.0) / squared.where(squared > 0)).fillna(0.0)
+        variance = variance + (year + 0.25) * drift_share * mean**2
+    return variance
 
 
 def _apply(rate: pd.Series, weights: pd.Series, kind: str, key: str) -> pd.Series:
