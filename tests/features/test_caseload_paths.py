@@ -94,6 +94,23 @@ def test_a_state_that_half_leaves_adds_its_own_noise_and_the_error_of_its_learnt
     np.testing.assert_allclose(pair[VARIANCE].to_numpy(), new + known)
 
 
+def test_new_clients_on_two_services_of_a_group_add_four_times_their_number_to_its_noise():
+    # every client has home care and day care at once, from the 10th of their month, and never leaves
+    home_care = _steady_flow()
+    both = pd.concat([home_care, home_care.assign(**{SERVICE: "day_care"})], ignore_index=True)
+    paths = _node_paths(both)
+    new_clients = np.arange(1, 13, dtype=float)
+    for service in ("home_care", "day_care"):
+        pair = paths[paths[SERVICE] == service]
+        np.testing.assert_allclose(pair[VARIANCE].to_numpy(), 1.5 * new_clients)
+    # at the group and the total each new client adds 2 (compound Poisson: 2^2 per client); the
+    # known clients add 2 each for sure, which is no noise
+    for group in ("older_people", ALL):
+        node = paths[(paths[CLIENT_GROUP] == group) & (paths[SERVICE] == ALL)]
+        np.testing.assert_allclose(node[MEAN].to_numpy(), 2 * (48 + new_clients))
+        np.testing.assert_allclose(node[VARIANCE].to_numpy(), 1.5 * 4 * new_clients)
+
+
 def test_new_demand_that_grows_between_the_two_years_adds_its_drift():
     # one client a month who never leaves until 2023-03, then three a month
     flow = _steady_flow()

@@ -16,12 +16,12 @@ service, and a service never seen to staying on it. Year y of the horizon learns
 years on.
 
 Beside each mean comes its predictive variance: the noise the clients' own comings and goings make
-(each known client on a node or not at their state's rate; new clients a Poisson stream) plus the
-error of what was learnt (each rate from a finite number of persons; the mean new demand from two
-years of a stream whose level drifts). Over 40 demo cities x 5 origins the errors divided by its
-square root have a standard deviation of about 1 at every step (benchmarks/council_oracle.md). It
-is the floor of the council caseload intervals (models.noise_floor; benchmarks/holdout.md,
-decisions 21 and 22).
+(each known client on a node's pairs or not at their state's rates; new clients a Poisson stream, a
+client on two of a node's pairs counting twice) plus the error of what was learnt (each rate from a
+finite number of persons; the mean new demand from two years of a stream whose level drifts). Over
+40 demo cities x 5 origins the errors divided by its square root have a standard deviation of about
+1 (benchmarks/stock_flow_calibration.md). It is the floor of the council caseload intervals
+(models.noise_floor; benchmarks/holdout.md, decisions 21 and 22).
 
 Only records known at the origin are read (later starts dropped, later ends open), so a backtest
 origin sees no future. benchmarks/council_oracle.py measures the method against seasonal naive and
@@ -84,10 +84,11 @@ def caseload_paths(
         node (each pair, each client group with service `all`, and `all`/`all`) and month. `mean`
         is the caseload counted as the panel counts it (distinct persons with a package of the
         pair active in the month; a node's mean is the sum of its pairs'). `variance` is the
-        predictive variance around it: each known person on the node or not (Bernoulli, at their
-        state's rate) plus the error of that learnt rate, and new persons arriving as a Poisson
-        stream (variance equal to their mean) plus the error of their two-year mean and of the
-        drift of their level (_new_demand_variance).
+        predictive variance around it: each known person on the node's pairs or not (at their
+        state's rates; a person on two pairs of a client group counts twice) plus the error of those
+        learnt rates, and new persons arriving as a Poisson stream (variance equal to their mean
+        where each is on one pair) plus the error of their two-year mean and of the drift of their
+        level (_new_demand_variance).
     """
     frame = _RecordArrays(records, ward_areas)
     paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
@@ -136,9 +137,13 @@ class _RecordArrays:
             horizon = 12 * year
             mean, variance = self._known_part(known, end, first_start, origin_end, learn, horizon)
             new = [self._new_part(known, end, first_start, day, horizon) for day in demand]
-            new_mean = _summed(new) / len(new)
+            new_mean = _summed([by_pair for by_pair, _ in new]) / len(new)
             mean = self._by_node(mean.add(new_mean, fill_value=0.0))
-            new_variance = _new_demand_variance([self._by_node(part) for part in new], year)
+            new_by_node = [self._by_node(by_pair) for by_pair, _ in new]
+            new_squares = [
+                n.add(extra, fill_value=0.0) for n, (_, extra) in zip(new_by_node, new, strict=True)
+            ]
+            new_variance = _new_demand_variance(new_by_node, new_squares, year)
             variance = variance.add(new_variance, fill_value=0.0)
             year_part = pd.DataFrame({MEAN: mean, VARIANCE: variance}).fillna(0.0)
             steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
@@ -156,22 +161,24 @@ class _RecordArrays:
         variance (area_code, step, node).
 
         Each state's rate is the cells its persons had after the `learn` month ends, per person. A
-        person is on a node or not, so a state's persons add rate x (1 - rate) each to the variance;
-        the rate is a share of the n persons it was learnt from, whose error adds persons^2 x rate x
-        (1 - rate) / n (the learning month ends' persons taken as independent: a little low, as the
-        same persons recur).
+        person adds k to a node in a month (k the node's pairs they are on: 0 or 1 for a pair, and
+        up to the pairs of a client group), so a state's persons add E[k^2] - E[k]^2 each to the
+        variance (rate x (1 - rate) where k is 0 or 1). The rate is a mean over the n persons it was
+        learnt from, whose error adds persons^2 x that / n (the learning month ends' persons taken as
+        independent: a little low, as the same persons recur).
         """
         sizes = {"fine": pd.Series(dtype=float), "coarse": pd.Series(dtype=float)}
-        fine_counts, coarse_counts = [], []
+        counts: dict[str, list[pd.Series]] = {"fine": [], "coarse": []}
+        extras: dict[str, list[pd.Series]] = {"fine": [], "coarse": []}
         for day in learn:
             states = self._states(known, end, first_start, day)
             cells = self._cells(known, end, day, horizon, persons=states.index.to_numpy())
             cells = cells.join(states[["fine", "coarse"]], on="person")
-            fine_counts.append(cells.groupby(["fine", "step", "area_code", "pair"]).size())
-            coarse_counts.append(cells.groupby(["coarse", "step", "area_code", "pair"]).size())
+            together = self._together(cells)
             for kind in sizes:
+                counts[kind].append(cells.groupby([kind, "step", "area_code", "pair"]).size())
+                extras[kind].append(together.groupby([kind, "step", "node"])["extra"].sum())
                 sizes[kind] = sizes[kind].add(states[kind].value_counts(), fill_value=0)
-        counts = {"fine": _summed(fine_counts), "coarse": _summed(coarse_counts)}
         now = self._states(known, end, first_start, origin_end)
         usable = now["fine"].map(sizes["fine"]).fillna(0).to_numpy() >= MIN_STATE_SIZE
         now["coarse"] = _nearest_seen(now["coarse"].to_numpy(), sizes["coarse"].index.to_numpy())
@@ -180,25 +187,39 @@ class _RecordArrays:
         for kind, persons in (("fine", now[usable]), ("coarse", now[~usable & ~unseen])):
             weights = persons.groupby([kind, "home_area"]).size()
             rate = (
-                counts[kind]
+                _summed(counts[kind])
                 .div(sizes[kind], level=0)
                 .droplevel("area_code")
                 .groupby(level=[0, "step", "pair"])
                 .sum()
             )
             parts.append(_apply(rate, weights, kind, "pair"))
-            for nodes in self.nodes_of_pair:
-                node_rate = _to_nodes(rate, nodes).clip(upper=1.0)
-                spread = node_rate * (1.0 - node_rate)
-                variances.append(_apply(spread, weights, kind, "node"))
-                variances.append(_apply(spread.div(sizes[kind], level=0), weights**2, kind, "node"))
+            node_rate = pd.concat([_to_nodes(rate, nodes) for nodes in self.nodes_of_pair])
+            extra = _summed(extras[kind]).div(sizes[kind], level=0).reindex(node_rate.index, fill_value=0.0)
+            spread = (node_rate + extra - node_rate**2).clip(lower=0.0)  # E[k^2] = E[k] + E[k(k - 1)]
+            variances.append(_apply(spread, weights, kind, "node"))
+            variances.append(_apply(spread.div(sizes[kind], level=0), weights**2, kind, "node"))
         return _summed(parts), _summed(variances)
 
-    def _new_part(self, known, end, first_start, day, horizon) -> pd.Series:
-        """Caseload (area_code, step, pair) that persons new after `day` added in the months after it."""
+    def _new_part(self, known, end, first_start, day, horizon) -> tuple[pd.Series, pd.Series]:
+        """What persons new after `day` added in the months after it: their caseload (area_code, step,
+        pair), and the sum of k(k - 1) over them at every node (area_code, step, node; `_together`)."""
         new = known & (first_start > _day(day))
         cells = self._cells(new, end, day, horizon)
-        return cells.groupby(["area_code", "step", "pair"]).size().astype(float)
+        by_pair = cells.groupby(["area_code", "step", "pair"]).size().astype(float)
+        extra = self._together(cells).groupby(["area_code", "step", "node"])["extra"].sum()
+        return by_pair, extra
+
+    def _together(self, cells: pd.DataFrame) -> pd.DataFrame:
+        """Persons on k > 1 of a node's pairs in an area and step: their other columns, node and
+        extra = k(k - 1), the excess of k^2 over k (at client-group and total nodes; a pair is one cell)."""
+        multi = cells[cells.duplicated(["person", "area_code", "step"], keep=False)]
+        keys = [column for column in multi.columns if column != "pair"]
+        frames = []
+        for nodes in self.nodes_of_pair[1:]:
+            k = multi.assign(node=nodes[multi["pair"].to_numpy()]).groupby([*keys, "node"]).size()
+            frames.append((k * (k - 1)).astype(float).rename("extra").reset_index())
+        return pd.concat(frames, ignore_index=True)
 
     def _states(self, known, end, first_start, day) -> pd.DataFrame:
         """Each person with a package active on `day`: fine and coarse state, and area (index: person)."""
@@ -251,24 +272,30 @@ class _RecordArrays:
         )
 
 
-def _new_demand_variance(parts: list[pd.Series], year: int) -> pd.Series:
+def _new_demand_variance(parts: list[pd.Series], squares: list[pd.Series], year: int) -> pd.Series:
     """Variance of the new persons' caseload (area_code, step, node) around the mean of `parts`.
 
     `parts` are what new persons added after the same calendar month one and two years before (for
-    year y of the horizon: y and y + 1 years before), at each node. The new persons of a year are a
-    Poisson stream, so their caseload has variance equal to its mean m, and the mean of k years has
-    error m / k. The stream's level also drifts from year to year; taken as a random walk with yearly
-    step variance s2, the target year lies y years from the nearer year and y + 1 from the further,
-    and the error of their mean from its level has variance (y + 1/4) x s2. With two years s2 is what
-    their difference has beyond the Poisson noise, E[(n1 - n2)^2] - (n1 + n2), pooled over the
-    steps of each node as a share of the squared mean (one difference per step is too few):
-    (n1 - n2)^2 = 2m + s2 on average. One year gives no drift.
+    year y of the horizon: y and y + 1 years before), at each node, and `squares` the sum over those
+    persons of the square of what each added (1 for a person on one of the node's pairs, 4 for one on
+    two). The new persons of a year are a Poisson stream, so their caseload has the variance q of a
+    compound Poisson sum (q = the sum of squares; the mean m when each adds 1), and the mean of k
+    years has error q / k. The stream's level also drifts from year to year; taken as a random walk
+    with yearly step variance s2, the target year lies y years from the nearer year and y + 1 from the
+    further, and the error of their mean from its level has variance (y + 1/4) x s2. With two years
+    s2 is what their difference has beyond the Poisson noise, (n1 - n2)^2 - (q1 + q2), pooled over
+    the steps of each node as a share of the squared mean (one difference per step is too few):
+    E[(n1 - n2)^2] = q1 + q2 + s2. One year gives no drift.
     """
     mean = _summed(parts) / len(parts)
-    variance = mean + mean / len(parts)
+    poisson = (_summed(squares) / len(squares)).reindex(mean.index, fill_value=0.0)
+    variance = poisson + poisson / len(parts)
     if len(parts) == 2:
-        gap = (parts[0].sub(parts[1], fill_value=0.0) ** 2 - parts[0].add(parts[1], fill_value=0.0)).reindex(
-            mean.index, fill_value=0.0
+        noise = squares[0].add(squares[1], fill_value=0.0)
+        gap = (
+            (parts[0].sub(parts[1], fill_value=0.0) ** 2)
+            .sub(noise, fill_value=0.0)
+            .reindex(mean.index, fill_value=0.0)
         )
         node = [name for name in mean.index.names if name != "step"]
         excess = gap.groupby(level=node).transform("sum")
