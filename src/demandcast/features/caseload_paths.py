@@ -211,8 +211,9 @@ class _RecordArrays:
         return by_pair, extra
 
     def _together(self, cells: pd.DataFrame) -> pd.DataFrame:
-        """Persons on k > 1 of a node's pairs in an area and step: their other columns, node and
-        extra = k(k - 1), the excess of k^2 over k (at client-group and total nodes; a pair is one cell)."""
+        """Persons with more than one cell in an area and step, at each client-group and total node:
+        their other columns, node and extra = k(k - 1), the excess of k^2 over k (k the node's pairs
+        they are on; 0 where it is 1; at a pair, k is at most 1)."""
         multi = cells[cells.duplicated(["person", "area_code", "step"], keep=False)]
         keys = [column for column in multi.columns if column != "pair"]
         frames = []

@@ -3,9 +3,9 @@
 Conformal intervals calibrated on three backtest origins of one council series are too few to see
 how far a year can drift: on the demo city the council total caseload's 80% interval was 0.7-0.9
 times as wide as the noise of new demand and exits alone (benchmarks/holdout.md, decision 21).
-Where the records give the stock-flow's predictive variance (features.caseload_paths: a Bernoulli
-term per known client and a Poisson term for new ones, each with the error of what was learnt,
-calibrated over 40 demo cities; decision 22), each interval is widened to at least mean +/- z x
+Where the records give the stock-flow's predictive variance (features.caseload_paths: a term per
+known client staying or leaving and a Poisson term for new ones, each with the error of what was
+learnt, calibrated over 40 demo cities; decision 22), each interval is widened to at least mean +/- z x
 its standard deviation, z the normal quantile of the interval's level. It is a floor, not a model
 of the whole error: the conformal width stays wherever it is wider.
 """
