@@ -84,6 +84,11 @@ KINDS = ("fine", "coarse")  # coarse: the state without time since the first pac
 PATH_KEYS = ["step", CLIENT_GROUP, SERVICE]
 
 
+def city_seeds(cities: int) -> list[int]:
+    """The two product cities' seeds, then 1, 2, ... up to `cities` seeds in all."""
+    return [*PRODUCT_CITIES, *range(1, cities - len(PRODUCT_CITIES) + 1)]
+
+
 def month_end(label: str, months_before: int = 0) -> pd.Timestamp:
     return pd.Timestamp(f"{label}-01") - pd.DateOffset(months=months_before) + pd.offsets.MonthEnd(0)
 
@@ -275,7 +280,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "council_oracle.md")
     args = parser.parse_args()
     ward_codes = list(load_wards()[WARD_CODE])
-    seeds = [*PRODUCT_CITIES, *range(1, args.cities - len(PRODUCT_CITIES) + 1)]
+    seeds = city_seeds(args.cities)
     parts = {seed: city_parts(seed, ward_codes) for seed in seeds}
     rows, errors = [], []
     for label in ORIGINS:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from council_oracle import EXTRACT_DATE, PANEL_START, PRODUCT_CITIES, council_caseload
+from council_oracle import EXTRACT_DATE, PANEL_START, city_seeds, council_caseload
 from holdout_demo import ORIGINS
 
 from demandcast.columns import ALL, CLIENT_GROUP, MEAN, MONTH, SERVICE, WARD_CODE
@@ -139,8 +139,7 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=40, help="the two product cities and seeds 1..N-2")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "stock_flow_calibration.md")
     args = parser.parse_args()
-    ward_codes = list(load_wards()[WARD_CODE])
-    seeds = [*PRODUCT_CITIES, *range(1, args.cities - len(PRODUCT_CITIES) + 1)]
+    seeds, ward_codes = city_seeds(args.cities), list(load_wards()[WARD_CODE])
     errors = pd.concat([city_errors(seed, ward_codes) for seed in seeds], ignore_index=True)
     text = report(errors, len(seeds))
     args.out.write_text(text)
