@@ -3,6 +3,7 @@
 import json
 from statistics import NormalDist
 
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from demandcast.checks.identifiers import find_person_ids
 from demandcast.cli.app import EXIT_OK, EXIT_UNUSABLE_INPUT, app
 from demandcast.data.wards import load_wards, write_wards
 from demandcast.features.caseload_paths import caseload_paths
+from demandcast.models.noise_floor import FLOOR_MAX_SERIES
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 from demandcast.pipeline import data_from_records
 
@@ -105,7 +107,7 @@ def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(rec
     assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
 
 
-def test_council_caseload_intervals_are_no_narrower_than_the_spread_the_records_predict(records_run):
+def test_council_group_and_total_caseload_intervals_are_no_narrower_than_the_records_predict(records_run):
     result, folder, _, _ = records_run
     assert result.exit_code == EXIT_OK, result.output
     data = data_from_records(
@@ -115,6 +117,7 @@ def test_council_caseload_intervals_are_no_narrower_than_the_spread_the_records_
     paths = caseload_paths(
         data.records, councils, {pd.Timestamp("2024-06-01"): 3}, data.hpanel["month"].min()
     )
+    paths = paths[paths["service"] == "all"]  # the levels of few series (models.noise_floor)
     forecasts = pd.read_parquet(folder / "out" / "forecasts.parquet")
     council = forecasts[(forecasts["area_level"] == "council") & (forecasts["measure"] == "caseload")]
     keys = ["area", "client_group", "service", "month"]
@@ -124,6 +127,20 @@ def test_council_caseload_intervals_are_no_narrower_than_the_spread_the_records_
     noise = np.sqrt(merged["variance"])
     assert (merged["hi_80"] - merged["mean"] >= z_80 * noise - 1e-9).all()
     assert (merged["hi_95"] - merged["mean"] >= z_95 * noise - 1e-9).all()
+
+
+def test_the_served_model_floors_the_council_caseload_levels_of_few_series_only(records_run):
+    result, _, uri, _ = records_run
+    assert result.exit_code == EXIT_OK, result.output
+    mlflow.set_tracking_uri(uri)
+    served = mlflow.pyfunc.load_model("models:/demandcast@champion").unwrap_python_model().model_
+    sizes = served.nodes.groupby("level")["unique_id"].size()
+    assert sizes["council/service"] > FLOOR_MAX_SERIES  # the test city has every service
+    floor = served.measures["caseload"].noise_floor
+    floored = served.nodes.loc[served.nodes["unique_id"].isin(floor["unique_id"]), "level"]
+    assert set(floored) == {"council/client_group", "council/all"}
+    assert (floor["noise_sd"] > 0).all()
+    assert all(served.measures[m].noise_floor is None for m in served.measures if m != "caseload")
 
 
 def test_no_person_id_reaches_any_artifact_param_or_tag(records_run):

@@ -63,6 +63,7 @@ def test_the_floor_keys_each_paths_node_to_its_series_and_takes_the_square_root(
     )
     nodes = pd.DataFrame(
         {
+            "level": ["council/service", "council/all", "ward/all"],
             "area_level": ["council", "council", "ward"],
             "area": ["C1", "C1", "C1"],
             "client_group": ["older_people", "all", "all"],
@@ -74,6 +75,32 @@ def test_the_floor_keys_each_paths_node_to_its_series_and_takes_the_square_root(
     assert floor[SERIES_ID].tolist() == ["c-all", "c-oh"]
     assert floor[NOISE_SD].tolist() == [4.0, 3.0]
     assert (floor[CUTOFF] == pd.Timestamp("2024-03-01")).all()
+
+
+def test_levels_of_more_series_than_the_limit_get_no_floor():
+    paths = pd.DataFrame(
+        {
+            ORIGIN: pd.Timestamp("2024-03-01"),
+            "area": "C1",
+            "client_group": "older_people",
+            "service": [f"s{i}" for i in range(3)] + ["all"],
+            MONTH: MONTHS[0],
+            MEAN: 50.0,
+            VARIANCE: 9.0,
+        }
+    )
+    nodes = pd.DataFrame(
+        {
+            "level": ["council/service"] * 3 + ["council/client_group"],
+            "area_level": "council",
+            "area": "C1",
+            "client_group": "older_people",
+            "service": [f"s{i}" for i in range(3)] + ["all"],
+            SERIES_ID: ["s0", "s1", "s2", "older"],
+        }
+    )
+    assert noise_floor(paths, nodes, "council", max_series=2)[SERIES_ID].tolist() == ["older"]
+    assert len(noise_floor(paths, nodes, "council", max_series=3)) == 4
 
 
 def test_held_out_coverage_is_scored_on_the_floored_intervals():

@@ -7,7 +7,10 @@ Where the records give the stock-flow's predictive variance (features.caseload_p
 known client staying or leaving and a Poisson term for new ones, each with the error of what was
 learnt, calibrated over 40 demo cities; decision 22), each interval is widened to at least mean +/- z x
 its standard deviation, z the normal quantile of the interval's level. It is a floor, not a model
-of the whole error: the conformal width stays wherever it is wider.
+of the whole error: the conformal width stays wherever it is wider. It is laid only on levels of a
+few series (FLOOR_MAX_SERIES): a level of many series shows the conformal calibration many years'
+drift, its intervals were calibrated already, and the larger of two calibrated intervals
+over-covers (benchmarks/holdout.md, decisions 23 and 24).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from demandcast.features.caseload_paths import ORIGIN, VARIANCE
 from demandcast.models.conformal import interval_columns
 
 NOISE_SD = "noise_sd"
+FLOOR_MAX_SERIES = 8  # council client groups (3) and total (1); not council services (20), districts (10+)
 
 
 def with_noise_floor(
@@ -53,15 +57,19 @@ def with_noise_floor(
     return out
 
 
-def noise_floor(paths: pd.DataFrame, nodes: pd.DataFrame, area_level: str) -> pd.DataFrame:
+def noise_floor(
+    paths: pd.DataFrame, nodes: pd.DataFrame, area_level: str, max_series: int = FLOOR_MAX_SERIES
+) -> pd.DataFrame:
     """The noise standard deviation of each path, keyed like a backtest: unique_id, cutoff, month, noise_sd.
 
     Args:
         paths: columns origin, area, client_group, service, month, variance (features.caseload_paths).
-        nodes: the hierarchy's nodes (area_level, area, client_group, service, unique_id).
+        nodes: the hierarchy's nodes (level, area_level, area, client_group, service, unique_id).
         area_level: the area level the paths' areas belong to (the council's).
+        max_series: only the nodes of levels with at most this many nodes get a floor.
     """
-    at_level = nodes.loc[nodes[AREA_LEVEL] == area_level, [AREA, CLIENT_GROUP, SERVICE, SERIES_ID]]
+    small = nodes.groupby("level")[SERIES_ID].transform("size") <= max_series
+    at_level = nodes.loc[small & (nodes[AREA_LEVEL] == area_level), [AREA, CLIENT_GROUP, SERVICE, SERIES_ID]]
     keyed = paths.merge(at_level, on=[AREA, CLIENT_GROUP, SERVICE], how="inner")
     return pd.DataFrame(
         {
