@@ -195,7 +195,10 @@ def _models(config: Any) -> str:
         "### Models and selection\n\n"
         "Candidate models are compared on a rolling-origin backtest (accuracy below); the chosen "
         "forecasts are reconciled so that wards add up to districts and the council, and their "
-        "intervals are calibrated on backtest errors.\n\n"
+        "intervals are calibrated on backtest errors. Trained on person-level records, the council "
+        "caseload intervals by client group and in total are also no narrower than the spread the "
+        "records predict (current clients leaving, new demand arriving, and the error of both "
+        "estimates).\n\n"
         "Configuration:\n\n" + key_value_table(settings)
     )
 
