@@ -137,13 +137,9 @@ class _RecordArrays:
             horizon = 12 * year
             mean, variance = self._known_part(known, end, first_start, origin_end, learn, horizon)
             new = [self._new_part(known, end, first_start, day, horizon) for day in demand]
-            new_mean = _summed([by_pair for by_pair, _ in new]) / len(new)
-            mean = self._by_node(mean.add(new_mean, fill_value=0.0))
-            new_by_node = [self._by_node(by_pair) for by_pair, _ in new]
-            new_squares = [
-                n.add(extra, fill_value=0.0) for n, (_, extra) in zip(new_by_node, new, strict=True)
-            ]
-            new_variance = _new_demand_variance(new_by_node, new_squares, year)
+            new_mean = _summed([caseload for caseload, _ in new]) / len(new)
+            mean = self._by_node(mean).add(new_mean, fill_value=0.0)
+            new_variance = _new_demand_variance([c for c, _ in new], [q for _, q in new], year)
             variance = variance.add(new_variance, fill_value=0.0)
             year_part = pd.DataFrame({MEAN: mean, VARIANCE: variance}).fillna(0.0)
             steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
@@ -202,13 +198,14 @@ class _RecordArrays:
         return _summed(parts), _summed(variances)
 
     def _new_part(self, known, end, first_start, day, horizon) -> tuple[pd.Series, pd.Series]:
-        """What persons new after `day` added in the months after it: their caseload (area_code, step,
-        pair), and the sum of k(k - 1) over them at every node (area_code, step, node; `_together`)."""
+        """What persons new after `day` added in the months after it, at every node (area_code, step,
+        node): their caseload (the sum of k over them, k the node's pairs each is on) and the sum of
+        k^2 (k plus k(k - 1), `_together`)."""
         new = known & (first_start > _day(day))
         cells = self._cells(new, end, day, horizon)
-        by_pair = cells.groupby(["area_code", "step", "pair"]).size().astype(float)
+        caseload = self._by_node(cells.groupby(["area_code", "step", "pair"]).size().astype(float))
         extra = self._together(cells).groupby(["area_code", "step", "node"])["extra"].sum()
-        return by_pair, extra
+        return caseload, caseload.add(extra, fill_value=0.0)
 
     def _together(self, cells: pd.DataFrame) -> pd.DataFrame:
         """Persons with more than one cell in an area and step, at each client-group and total node:
