@@ -88,7 +88,7 @@ def caseload_paths(
         state's rates; a person on two pairs of a client group counts twice) plus the error of those
         learnt rates, and new persons arriving as a Poisson stream (variance equal to their mean
         where each is on one pair) plus the error of their two-year mean and of the drift of their
-        level (_new_demand_variance).
+        level (_new_demand).
     """
     frame = _RecordArrays(records, ward_areas)
     paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
@@ -137,9 +137,8 @@ class _RecordArrays:
             horizon = 12 * year
             mean, variance = self._known_part(known, end, first_start, origin_end, learn, horizon)
             new = [self._new_part(known, end, first_start, day, horizon) for day in demand]
-            new_mean = _summed([caseload for caseload, _ in new]) / len(new)
+            new_mean, new_variance = _new_demand([c for c, _ in new], [q for _, q in new], year)
             mean = self._by_node(mean).add(new_mean, fill_value=0.0)
-            new_variance = _new_demand_variance([c for c, _ in new], [q for _, q in new], year)
             variance = variance.add(new_variance, fill_value=0.0)
             year_part = pd.DataFrame({MEAN: mean, VARIANCE: variance}).fillna(0.0)
             steps_of_year = np.arange(12 * (year - 1) + 1, min(12 * year, steps) + 1)
@@ -270,8 +269,8 @@ class _RecordArrays:
         )
 
 
-def _new_demand_variance(parts: list[pd.Series], squares: list[pd.Series], year: int) -> pd.Series:
-    """Variance of the new persons' caseload (area_code, step, node) around the mean of `parts`.
+def _new_demand(parts: list[pd.Series], squares: list[pd.Series], year: int) -> tuple[pd.Series, pd.Series]:
+    """The new persons' expected caseload (area_code, step, node), the mean of `parts`, and its variance.
 
     `parts` are what new persons added after the same calendar month one and two years before (for
     year y of the horizon: y and y + 1 years before), at each node, and `squares` the sum over those
@@ -300,7 +299,7 @@ def _new_demand_variance(parts: list[pd.Series], squares: list[pd.Series], year:
         squared = (mean**2).groupby(level=node).transform("sum")
         drift_share = (excess.clip(lower=0.0) / squared.where(squared > 0)).fillna(0.0)
         variance = variance + (year + 0.25) * drift_share * mean**2
-    return variance
+    return mean, variance
 
 
 def _apply(rate: pd.Series, weights: pd.Series, kind: str, key: str) -> pd.Series:
