@@ -3,7 +3,7 @@
 import pandas as pd
 
 from demandcast.columns import MONTH
-from demandcast.features.calendar import calendar_features
+from demandcast.features.calendar import calendar_features, days_in_period
 
 
 def _months(*labels: str) -> pd.DataFrame:
@@ -34,3 +34,11 @@ def test_calendar_features_do_not_mutate_their_input():
     calendar_features(frame)
 
     pd.testing.assert_frame_equal(frame, snapshot)
+
+
+def test_days_in_period_counts_leap_februaries_and_quarters():
+    months = pd.to_datetime(["2024-02-01", "2025-02-01", "2025-03-01", "2025-04-01"])
+    quarters = pd.to_datetime(["2024-01-01", "2025-01-01", "2025-07-01"])
+
+    assert days_in_period(months, "MS").tolist() == [29.0, 28.0, 31.0, 30.0]
+    assert days_in_period(quarters, "QS").tolist() == [91.0, 90.0, 92.0]

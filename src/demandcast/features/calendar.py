@@ -4,7 +4,9 @@ Council budgets run April to March, so the fiscal month counts April as 1 and th
 named by the calendar year in which it starts (April 2024 to March 2025 is fiscal year 2024).
 """
 
+import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from demandcast.columns import MONTH
 
@@ -47,3 +49,10 @@ def calendar_features(
             MONTHS_SINCE_START: (month_number - origin_number).to_numpy(dtype="int64"),
         }
     )
+
+
+def days_in_period(months: pd.Series | pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """Days from each period start in `months` to the next period start (28-31 a month, 90-92 a quarter)."""
+    starts = pd.DatetimeIndex(months)
+    ends = starts + to_offset(freq)
+    return (ends - starts).days.to_numpy(dtype="float64")

@@ -17,6 +17,7 @@ from demandcast.columns import ACTUAL, CUTOFF, SERIES_ID
 
 SEASONAL_NAIVE, MEAN_OF_LAST_YEAR = "seasonal_naive", "mean_of_last_year"
 ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
+BASELINES = (SEASONAL_NAIVE, MEAN_OF_LAST_YEAR)
 VECTOR_ETS = "vector_ets"
 CASELOAD_X_UNIT_COST = "caseload_x_unit_cost"
 STOCK_FLOW = "stock_flow"
@@ -69,10 +70,16 @@ def build_models(
     executor: Any = None,
     gbm_options: dict | None = None,
     caseload_paths: pd.DataFrame | None = None,
+    daily_rate: bool = False,
 ) -> dict:
     """Unfitted forecasters by name (imports are deferred: each model family is optional).
 
     Baselines always run in this process: a fit costs less than shipping the series to a worker.
+
+    Args:
+        daily_rate: the series are flows summed over the days of each period (cost): every model
+            but the baselines forecasts the rate per day (models.daily_rate); the baselines stay
+            the bar they are.
     """
     def gbm() -> Any:
         return _module("global_gbm").GlobalGBMForecaster(random_state=seed, **(gbm_options or {}))
@@ -88,7 +95,11 @@ def build_models(
         CASELOAD_X_UNIT_COST: lambda: _module("unit_cost").CaseloadTimesUnitCost(caseload_model=gbm()),
         STOCK_FLOW: lambda: _module("stock_flow").StockFlowForecaster(paths=caseload_paths),
     }
-    return {name: factories[name]() for name in names}
+    models = {name: factories[name]() for name in names}
+    if daily_rate:
+        wrap = _module("daily_rate").DailyRate
+        models = {name: m if name in BASELINES else wrap(m) for name, m in models.items()}
+    return models
 
 
 def choose(scores: pd.DataFrame, candidates: list[str]) -> str:

@@ -28,6 +28,7 @@ from demandcast.columns import (
     AREA,
     CASELOAD,
     CLIENT_GROUP,
+    COST,
     COUNCIL,
     COUNCIL_LEVEL,
     CUTOFF,
@@ -59,6 +60,9 @@ from demandcast.models.selection import (
     residual_frame,
 )
 from demandcast.models.training_outputs import metrics_table, public_backtest
+
+DAILY_RATE_MEASURES: tuple[str, ...] = (COST,)
+"""Flows whose models forecast the rate per day (models.daily_rate; benchmarks/holdout.md, decision 25)."""
 
 
 @dataclass
@@ -290,7 +294,7 @@ def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: in
     )
     if config.allowed_models is not None:
         names = [n for n in names if n in config.allowed_models] or names[:1]
-    models = build_models(names, **_model_options(level, config))
+    models = build_models(names, **_model_options(level, y, config))
     frame = rolling_origin_backtest(y, models, h=h, n_windows=config.n_windows, step=step)
     return frame.assign(level=level), names
 
@@ -299,16 +303,22 @@ def _fitted(job: tuple[str, pd.DataFrame, str, list[str]], *, config: TrainConfi
     """The named model of one level (a combination: the mean of its members), fitted on all history."""
     level, y, name, members = job
     if name == COMBINATION:
-        built = build_models(members, **_model_options(level, config))
+        built = build_models(members, **_model_options(level, y, config))
         return MeanForecaster(list(built.items())).fit(y)
-    return build_models([name], **_model_options(level, config))[name].fit(y)
+    return build_models([name], **_model_options(level, y, config))[name].fit(y)
 
 
-def _model_options(level: str, config: TrainConfig) -> dict:
+def _model_options(level: str, y: pd.DataFrame, config: TrainConfig) -> dict:
     at_wards = level.startswith(f"{WARD_LEVEL}/")
     gbm = {"covariates": config.covariates, "neighbours": config.neighbours} if at_wards else {}
     gbm |= {"max_iter": config.gbm_max_iter, "learning_rate": config.gbm_learning_rate}
-    return {"seed": config.seed, "gbm_options": gbm, "caseload_paths": config.caseload_paths}
+    daily_rate = bool(y[MEASURE].isin(DAILY_RATE_MEASURES).all())
+    return {
+        "seed": config.seed,
+        "gbm_options": gbm,
+        "caseload_paths": config.caseload_paths,
+        "daily_rate": daily_rate,
+    }
 
 
 def _stock_flow_level(level: str, y: pd.DataFrame, config: TrainConfig) -> bool:
