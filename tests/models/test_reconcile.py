@@ -10,10 +10,12 @@ from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import (
     METHODS,
     TOP_DOWN,
+    TOP_DOWN_BY_LEVEL,
     _reconciler,
     non_negative,
     reconcile,
     wls_var_keeping_top,
+    wls_var_level_by_level,
 )
 
 AREAS = pd.DataFrame({AREA: ["w1", "w2", "w3"], "district": ["d1", "d1", "d2"], "council": ["c", "c", "c"]})
@@ -81,7 +83,7 @@ def _positive_base_and_gappy_residuals(s_df, rng):
     return base, past.drop(index=rng.choice(len(past), 40, replace=False))
 
 
-@pytest.mark.parametrize("method", [m for m in METHODS if m != TOP_DOWN])
+@pytest.mark.parametrize("method", [m for m in METHODS if m not in (TOP_DOWN, TOP_DOWN_BY_LEVEL)])
 def test_each_method_gives_what_hierarchicalforecasts_frame_api_gives(hierarchy, method):
     rng = np.random.default_rng(3)
     s_df, node_tags = summing_matrix(hierarchy), tags(hierarchy)
@@ -242,3 +244,68 @@ def test_wls_var_keeping_top_refuses_a_kept_id_that_is_not_a_node(hierarchy):
 
     with pytest.raises(ValueError, match=r"kept node\(s\) \['total'\]: not nodes"):
         wls_var_keeping_top(base, BLOCK, past, kept=["total"])
+
+
+def _residuals_of_size(sd_by_node: dict[str, float]) -> pd.DataFrame:
+    """Past forecasts of zero and actuals of +sd or -sd: each node's mean squared residual is sd^2."""
+    months = pd.date_range("2022-01-01", periods=12, freq="MS")
+    past = _frame(BLOCK[SERIES_ID], months, lambda n: np.zeros(n))
+    sign = np.where(past[MONTH].dt.month <= 8, 1.0, -1.0)
+    return past.assign(**{ACTUAL: sign * past[SERIES_ID].map(sd_by_node).to_numpy()})
+
+
+def test_level_by_level_gives_each_level_its_parents_gap_in_proportion_to_variance():
+    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.zeros(n))
+    given = {"all": 100.0, "g1": 60.0, "g2": 30.0, "s1": 35.0, "s2": 30.0, "s3": 28.0}
+    base[MEAN] = base[SERIES_ID].map(given)
+    past = _residuals_of_size({"all": 9.0, "g1": 6.0, "g2": 2.0, "s1": 3.0, "s2": 3.0, "s3": 3.0})
+
+    got = wls_var_level_by_level(base, BLOCK, past, [["all"], ["g1", "g2"], ["s1", "s2", "s3"]])
+
+    # groups share the total's gap of 10 as 36 : 4; g1's children share its gap of 4 as 9 : 9
+    expected = {"all": 100.0, "g1": 69.0, "g2": 31.0, "s1": 37.0, "s2": 32.0, "s3": 31.0}
+    got_means = got.set_index(SERIES_ID)[MEAN][list(expected)]
+    np.testing.assert_allclose(got_means, list(expected.values()), rtol=1e-6)
+
+
+def test_level_by_level_keeps_groups_that_add_up_to_the_total_whatever_the_services_say():
+    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.zeros(n))
+    given = {"all": 90.0, "g1": 60.0, "g2": 30.0, "s1": 45.0, "s2": 40.0, "s3": 20.0}
+    base[MEAN] = base[SERIES_ID].map(given)
+    past = _residuals_of_size({"all": 9.0, "g1": 6.0, "g2": 6.0, "s1": 1.0, "s2": 1.0, "s3": 1.0})
+
+    by_level = wls_var_level_by_level(base, BLOCK, past, [["all"], ["g1", "g2"], ["s1", "s2", "s3"]])
+    at_once = wls_var_keeping_top(base, BLOCK, past, kept=["all"])
+
+    kept = by_level.set_index(SERIES_ID)[MEAN]
+    assert kept["g1"] == pytest.approx(60.0) and kept["g2"] == pytest.approx(30.0)
+    assert kept["s1"] + kept["s2"] == pytest.approx(60.0) and kept["s3"] == pytest.approx(30.0)
+    pulled = at_once.set_index(SERIES_ID)[MEAN]
+    assert pulled["g1"] > 61.0  # reconciled at once, the precise services draw their group up
+
+
+def test_level_by_level_refuses_a_node_with_no_parent_a_level_up():
+    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
+    past = _residuals_of_size(dict.fromkeys(BLOCK[SERIES_ID], 1.0))
+
+    with pytest.raises(ValueError, match="exactly one parent"):
+        wls_var_level_by_level(base, BLOCK, past, [["g1"], ["s1", "s2", "s3"]])
+
+
+def test_top_down_by_level_keeps_the_council_total_and_groups_where_they_add_up(hierarchy):
+    rng = np.random.default_rng(3)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    home_care = base[SERIES_ID] == "council|c|older_people|home_care"
+    base.loc[home_care, MEAN] = 40.0  # the group's services now sum to more than the group
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down_by_level",), residuals=past)["top_down_by_level"]
+
+    council = got.set_index(SERIES_ID)[MEAN]
+    assert council["council|c|all|all"] == pytest.approx(47.0)
+    assert council["council|c|older_people|all"] == pytest.approx(42.0)
+    assert council["council|c|children|all"] == pytest.approx(5.0)
+    assert council["council|c|older_people|home_care"] < 40.0

@@ -11,6 +11,8 @@ with WLS-var, keeping the block's total at its base forecast, and shares each to
 total among the bottom areas in proportion to their base forecasts (top-down by forecast
 proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few, smooth top series are not pulled
 towards the sum of a thousand noisy ward forecasts, and each ward keeps its own shape.
+`top_down_by_level` is the same with the block reconciled one level at a time from its totals down,
+so that the client groups are not drawn towards the sum of their services either.
 Non-negativity is restored coherently: the reconciled bottom is clipped at zero and every node is
 summed again from it.
 """
@@ -29,8 +31,9 @@ from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
 
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
-METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS, TOP_DOWN)
-NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR, TOP_DOWN)
+TOP_DOWN_BY_LEVEL = "top_down_by_level"
+METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS, TOP_DOWN, TOP_DOWN_BY_LEVEL)
+NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR, TOP_DOWN, TOP_DOWN_BY_LEVEL)
 
 
 def _reconciler(method: str) -> BottomUp | MinTrace:
@@ -67,15 +70,21 @@ def reconcile(
         raise ValueError(
             f"{', '.join(needing)} needs residuals: past forecasts beside actuals for every node"
         )
-    projections = [m for m in methods if m != TOP_DOWN]
+    projections = [m for m in methods if m not in (TOP_DOWN, TOP_DOWN_BY_LEVEL)]
     results = _projections(base, s_df, projections, residuals if needing else None) if projections else {}
     if TOP_DOWN in methods:
         results[TOP_DOWN] = top_down(base, s_df, tags, residuals)
+    if TOP_DOWN_BY_LEVEL in methods:
+        results[TOP_DOWN_BY_LEVEL] = top_down(base, s_df, tags, residuals, by_level=True)
     return {method: results[method] for method in methods}
 
 
 def top_down(
-    base: pd.DataFrame, s_df: pd.DataFrame, tags: dict[str, np.ndarray], residuals: pd.DataFrame
+    base: pd.DataFrame,
+    s_df: pd.DataFrame,
+    tags: dict[str, np.ndarray],
+    residuals: pd.DataFrame,
+    by_level: bool = False,
 ) -> pd.DataFrame:
     """The top area's block reconciled around its total, shared out to the bottom by forecast proportions.
 
@@ -91,6 +100,9 @@ def top_down(
     Args:
         base, s_df, tags: as for `reconcile`.
         residuals: columns unique_id, month, actual, mean; WLS-var's variances (the block's rows).
+        by_level: reconcile the block one level at a time from its totals down
+            (wls_var_level_by_level: `top_down_by_level`), so that no level is drawn towards the
+            sums of the levels below it.
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
@@ -102,8 +114,11 @@ def top_down(
         totals = non_negative(block_base[[SERIES_ID, MONTH, MEAN]], block_s)
     else:
         block_residuals = residuals[residuals[SERIES_ID].isin(block_ids)]
-        top_level = list(tags)[-1]
-        totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=list(tags[top_level]))
+        block_levels = [list(tags[level]) for level in _top_area_levels(tags)[::-1]]
+        if by_level:
+            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels)
+        else:
+            totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=block_levels[0])
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     bottom = bottom.assign(
@@ -160,6 +175,59 @@ def wls_var_keeping_top(
     return grid.long(base, summing.non_negative(summing.matrix @ bottom))
 
 
+def wls_var_level_by_level(
+    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame, levels: list[list[str]]
+) -> pd.DataFrame:
+    """WLS-var reconciliation one level at a time from the top down, each level's parents kept.
+
+    The top level keeps its base forecasts. Below it, the nodes that share a parent take up the gap
+    between the parent's (already reconciled) forecast and their own sum in proportion to their
+    residual variances: WLS-var with the parent immutable (wls_var_keeping_top) on the one-level tree
+    of a parent and its children, whose solution is that closed form. Unlike reconciling the whole
+    tree at once, a level is never drawn towards the sum of the levels below it: where the upper
+    levels' own models forecast better than the sums of the lower ones, they keep that.
+    The variances are hierarchicalforecast's WLS-var weights (the diagonal of its W).
+
+    Args:
+        base: columns unique_id, month, mean; every node of `s_df` for every month.
+        s_df: the summing matrix, top first; each node below the top has one parent a level up.
+        residuals: columns unique_id, month, actual, mean, for every node.
+        levels: node ids per level, top first, the last the bottom of `s_df`.
+
+    Returns:
+        Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
+    """
+    summing, grid, y_hat, insample = _arrays(base, s_df, residuals)
+    variance = np.diag(MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample).W)
+    values = y_hat.copy()
+    for upper, lower in zip(levels, levels[1:], strict=False):
+        up, low = summing.nodes.get_indexer(upper), summing.nodes.get_indexer(lower)
+        parent = _parent_one_hot(summing.matrix[low], summing.matrix[up])
+        gap = values[up] - parent.T @ values[low]
+        weight = variance[low]
+        family_weight = parent @ (parent.T @ weight)
+        family_size = parent @ parent.sum(axis=0)
+        share = np.where(
+            family_weight > 0, weight / np.where(family_weight > 0, family_weight, 1.0), 1.0 / family_size
+        )
+        values[low] = values[low] + share[:, None] * (parent @ gap)
+    return grid.long(base, summing.non_negative(values))
+
+
+def _parent_one_hot(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """children x parents, 1 where the parent's row of S covers the child's (each child has one)."""
+    covered = (children @ parents.T) == children.sum(axis=1, keepdims=True)
+    if not (covered.sum(axis=1) == 1).all():
+        raise ValueError("level by level reconciliation needs exactly one parent per node a level up")
+    return covered.astype(np.float64)
+
+
+def _top_area_levels(tags: dict[str, np.ndarray]) -> list[str]:
+    """The tag names of the top area's levels, bottom first (as `tags` lists them)."""
+    top_area = list(tags)[-1].split("/")[0]
+    return [level for level in tags if level.split("/")[0] == top_area]
+
+
 def _top_block(s_df: pd.DataFrame, tags: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.Series]:
     """The top area's levels as a hierarchy of their own, and each bottom node's top-area parent.
 
@@ -167,8 +235,7 @@ def _top_block(s_df: pd.DataFrame, tags: dict[str, np.ndarray]) -> tuple[pd.Data
         (summing matrix of the block, top first with its bottom the top-area service level;
         Series bottom id -> id of its top-area service-level node).
     """
-    top_area = list(tags)[-1].split("/")[0]
-    levels = [level for level in tags if level.split("/")[0] == top_area]
+    levels = _top_area_levels(tags)
     matrix = s_df.set_index(SERIES_ID)
     block_bottom = matrix.loc[tags[levels[0]]].to_numpy()
     rows = np.concatenate([tags[level] for level in levels[::-1]])
