@@ -7,7 +7,8 @@ has many); a rolling-origin backtest picks one model per level, or the combinati
 method is kept by its MASE ratios to the base forecasts over the levels (scoring.method_decision);
 conformal intervals are calibrated per level on the reconciled backtest, and the published backtest
 carries them computed leaving each origin out. Cost series carry their caseload, so that where the
-global model runs, caseload x unit cost competes with cost modelled directly. Given the records, the
+global model runs, caseload x unit cost competes with cost modelled directly; every cost model but the
+baselines forecasts the spend per day of the month (models.daily_rate). Given the records, the
 council caseload by service also gets the stock-flow candidate: each origin's caseload paths are
 computed from the records once, in this process, and only those aggregates reach the level jobs."""
 
