@@ -63,7 +63,11 @@ from demandcast.models.selection import (
 from demandcast.models.training_outputs import metrics_table, public_backtest
 
 DAILY_RATE_MEASURES: tuple[str, ...] = (COST,)
-"""Flows whose models forecast the rate per day (models.daily_rate; benchmarks/holdout.md, decision 25)."""
+"""Flows whose models forecast the rate per day (models.daily_rate; benchmarks/holdout.md, decision 25).
+
+Starts are a flow too, but per day they were no better on the demo cities' backtests and holdouts;
+caseload is a stock (persons on a service in the month), not a sum over days.
+"""
 
 
 @dataclass
