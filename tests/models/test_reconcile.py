@@ -254,13 +254,19 @@ def _residuals_of_size(sd_by_node: dict[str, float]) -> pd.DataFrame:
     return past.assign(**{ACTUAL: sign * past[SERIES_ID].map(sd_by_node).to_numpy()})
 
 
+BLOCK_LEVELS = [["all"], ["g1", "g2"], ["s1", "s2", "s3"]]
+
+
+def _one_month_of(means: dict[str, float]) -> pd.DataFrame:
+    month = pd.Timestamp("2024-01-01")
+    return pd.DataFrame({SERIES_ID: list(means), MONTH: month, MEAN: list(means.values())})
+
+
 def test_level_by_level_gives_each_level_its_parents_gap_in_proportion_to_variance():
-    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.zeros(n))
-    given = {"all": 100.0, "g1": 60.0, "g2": 30.0, "s1": 35.0, "s2": 30.0, "s3": 28.0}
-    base[MEAN] = base[SERIES_ID].map(given)
+    base = _one_month_of({"all": 100.0, "g1": 60.0, "g2": 30.0, "s1": 35.0, "s2": 30.0, "s3": 28.0})
     past = _residuals_of_size({"all": 9.0, "g1": 6.0, "g2": 2.0, "s1": 3.0, "s2": 3.0, "s3": 3.0})
 
-    got = wls_var_level_by_level(base, BLOCK, past, [["all"], ["g1", "g2"], ["s1", "s2", "s3"]])
+    got = wls_var_level_by_level(base, BLOCK, past, BLOCK_LEVELS)
 
     # groups share the total's gap of 10 as 36 : 4; g1's children share its gap of 4 as 9 : 9
     expected = {"all": 100.0, "g1": 69.0, "g2": 31.0, "s1": 37.0, "s2": 32.0, "s3": 31.0}
@@ -269,12 +275,10 @@ def test_level_by_level_gives_each_level_its_parents_gap_in_proportion_to_varian
 
 
 def test_level_by_level_keeps_groups_that_add_up_to_the_total_whatever_the_services_say():
-    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.zeros(n))
-    given = {"all": 90.0, "g1": 60.0, "g2": 30.0, "s1": 45.0, "s2": 40.0, "s3": 20.0}
-    base[MEAN] = base[SERIES_ID].map(given)
+    base = _one_month_of({"all": 90.0, "g1": 60.0, "g2": 30.0, "s1": 45.0, "s2": 40.0, "s3": 20.0})
     past = _residuals_of_size({"all": 9.0, "g1": 6.0, "g2": 6.0, "s1": 1.0, "s2": 1.0, "s3": 1.0})
 
-    by_level = wls_var_level_by_level(base, BLOCK, past, [["all"], ["g1", "g2"], ["s1", "s2", "s3"]])
+    by_level = wls_var_level_by_level(base, BLOCK, past, BLOCK_LEVELS)
     at_once = wls_var_keeping_top(base, BLOCK, past, kept=["all"])
 
     kept = by_level.set_index(SERIES_ID)[MEAN]
@@ -285,7 +289,7 @@ def test_level_by_level_keeps_groups_that_add_up_to_the_total_whatever_the_servi
 
 
 def test_level_by_level_refuses_a_node_with_no_parent_a_level_up():
-    base = _frame(BLOCK[SERIES_ID], [pd.Timestamp("2024-01-01")], lambda n: np.ones(n))
+    base = _one_month_of(dict.fromkeys(BLOCK[SERIES_ID], 1.0))
     past = _residuals_of_size(dict.fromkeys(BLOCK[SERIES_ID], 1.0))
 
     with pytest.raises(ValueError, match="exactly one parent"):
