@@ -14,6 +14,7 @@ import argparse
 import os
 import resource
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from demandcast.features.panel import monthly_panel
 from demandcast.features.spatial import queen_neighbours
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import aggregate, build_hierarchy, node_ids
+from demandcast.models.reconcile import TOP_DOWN, TOP_DOWN_BY_LEVEL
 from demandcast.models.training import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +105,45 @@ def base_versus_reconciled(base_scores: pd.DataFrame, scores: pd.DataFrame) -> l
             f"{r.err_model / r.err_model_base:.3f} | {r.rmsse_base:.3f} | {r.rmsse:.3f} | "
             f"{r.rmsse / r.rmsse_base:.3f} | {r.bias_base:+.3f} | {r.bias:+.3f} |"
         )
+    return lines
+
+
+def method_table(decisions: dict) -> list[str]:
+    """Every reconciliation method's backtest geometric-mean MASE ratio to the base, and its worst level."""
+    lines = [
+        "Reconciliation methods on the backtest (MASE ratio to the base forecasts over the nine levels;"
+        " below 1 is better; * kept):",
+        "",
+        "| measure | method | geometric mean | worst level |",
+        "|---|---|---:|---:|",
+    ]
+    for measure, decision in decisions.items():
+        record = decision["reconciliation"]
+        for method, ratio in sorted(record["geometric_mean"].items(), key=lambda item: item[1]):
+            level, worst = max(record["mase_ratio_to_base"][method].items(), key=lambda item: item[1])
+            kept = " *" if method == record["method"] else ""
+            lines.append(f"| {measure} | {method}{kept} | {ratio:.3f} | {worst:.3f} ({level}) |")
+    return lines
+
+
+def top_down_forms(model, full: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
+    """Held-out MASE of every level under `top_down` and `top_down_by_level`, the same base forecasts."""
+    scores = {}
+    for method in (TOP_DOWN, TOP_DOWN_BY_LEVEL):
+        measures = {m: replace(fit, method=method) for m, fit in model.measures.items()}
+        forecasts = replace(model, measures=measures).forecast()
+        scores[method] = holdout_scores(forecasts, full, as_of).set_index(["level", MEASURE])["err_model"]
+    lines = [
+        f"Held-out MASE with the council block reconciled at once ({TOP_DOWN}) and a level at a time"
+        f" ({TOP_DOWN_BY_LEVEL}), from the same base forecasts (the method kept is starred above):",
+        "",
+        f"| level | measure | {TOP_DOWN} | {TOP_DOWN_BY_LEVEL} |",
+        "|---|---|---:|---:|",
+    ]
+    for measure in sorted(model.measures):
+        for level in LEVELS:
+            at_once, by_level = (scores[method][(level, measure)] for method in (TOP_DOWN, TOP_DOWN_BY_LEVEL))
+            lines.append(f"| {level} | {measure} | {at_once:.3f} | {by_level:.3f} |")
     return lines
 
 
@@ -199,6 +240,10 @@ def main() -> None:
         + "\n\nHeld-out accuracy of the base forecasts (each level's chosen model) and the reconciled ones:"
         + "\n\n"
         + "\n".join(base_versus_reconciled(base_scores, scores))
+        + "\n\n"
+        + "\n".join(method_table(result.decisions))
+        + "\n\n"
+        + "\n".join(top_down_forms(result.model, full, as_of))
         + "\n"
     )
     args.out.write_text(text)
