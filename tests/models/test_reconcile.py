@@ -9,8 +9,7 @@ from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_I
 from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import (
     METHODS,
-    TOP_DOWN,
-    TOP_DOWN_BY_LEVEL,
+    TOP_DOWN_FORMS,
     _reconciler,
     non_negative,
     reconcile,
@@ -83,7 +82,7 @@ def _positive_base_and_gappy_residuals(s_df, rng):
     return base, past.drop(index=rng.choice(len(past), 40, replace=False))
 
 
-@pytest.mark.parametrize("method", [m for m in METHODS if m not in (TOP_DOWN, TOP_DOWN_BY_LEVEL)])
+@pytest.mark.parametrize("method", [m for m in METHODS if m not in TOP_DOWN_FORMS])
 def test_each_method_gives_what_hierarchicalforecasts_frame_api_gives(hierarchy, method):
     rng = np.random.default_rng(3)
     s_df, node_tags = summing_matrix(hierarchy), tags(hierarchy)
@@ -313,3 +312,32 @@ def test_top_down_by_level_keeps_the_council_total_and_groups_where_they_add_up(
     assert council["council|c|older_people|all"] == pytest.approx(42.0)
     assert council["council|c|children|all"] == pytest.approx(5.0)
     assert council["council|c|older_people|home_care"] < 40.0
+
+
+def test_level_by_level_from_the_middle_keeps_the_groups_and_sums_the_total():
+    base = _one_month_of({"all": 100.0, "g1": 60.0, "g2": 30.0, "s1": 35.0, "s2": 30.0, "s3": 28.0})
+    past = _residuals_of_size({"all": 9.0, "g1": 6.0, "g2": 2.0, "s1": 1.0, "s2": 3.0, "s3": 3.0})
+
+    got = wls_var_level_by_level(base, BLOCK, past, BLOCK_LEVELS, kept_level=1)
+
+    # the total's base (100) is dropped for the groups' sum; g1's services share its gap of -5 as 1 : 9
+    expected = {"all": 90.0, "g1": 60.0, "g2": 30.0, "s1": 34.5, "s2": 25.5, "s3": 30.0}
+    got_means = got.set_index(SERIES_ID)[MEAN][list(expected)]
+    np.testing.assert_allclose(got_means, list(expected.values()), rtol=1e-6)
+
+
+def test_middle_out_keeps_the_council_client_groups_and_their_sum(hierarchy):
+    rng = np.random.default_rng(4)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    base.loc[base[SERIES_ID] == "council|c|all|all", MEAN] = 60.0  # the total no longer the groups' sum
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+
+    got = reconcile(base, s_df, tags(hierarchy), ("middle_out",), residuals=past)["middle_out"]
+
+    council = got.set_index(SERIES_ID)[MEAN]
+    assert council["council|c|older_people|all"] == pytest.approx(42.0)
+    assert council["council|c|children|all"] == pytest.approx(5.0)
+    assert council["council|c|all|all"] == pytest.approx(47.0)

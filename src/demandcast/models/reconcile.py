@@ -12,7 +12,9 @@ total among the bottom areas in proportion to their base forecasts (top-down by 
 proportions, Athanasopoulos, Ahmed & Hyndman 2009): the few, smooth top series are not pulled
 towards the sum of a thousand noisy ward forecasts, and each ward keeps its own shape.
 `top_down_by_level` is the same with the block reconciled one level at a time from its totals down,
-so that the client groups are not drawn towards the sum of their services either.
+so that the client groups are not drawn towards the sum of their services either; `middle_out` keeps
+the block's second level (the client groups) instead, its total their sum (the middle-out approach of
+Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 2nd ed., section 10.5).
 Non-negativity is restored coherently: the reconciled bottom is clipped at zero and every node is
 summed again from it.
 """
@@ -31,9 +33,11 @@ from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
 
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
-TOP_DOWN_BY_LEVEL = "top_down_by_level"
-METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS, TOP_DOWN, TOP_DOWN_BY_LEVEL)
-NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR, TOP_DOWN, TOP_DOWN_BY_LEVEL)
+TOP_DOWN_BY_LEVEL, MIDDLE_OUT = "top_down_by_level", "middle_out"
+TOP_DOWN_FORMS = (TOP_DOWN, TOP_DOWN_BY_LEVEL, MIDDLE_OUT)
+"""The methods that reconcile the top area's block and share it out to the bottom (`top_down`)."""
+METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS, *TOP_DOWN_FORMS)
+NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR, *TOP_DOWN_FORMS)
 
 
 def _reconciler(method: str) -> BottomUp | MinTrace:
@@ -70,12 +74,14 @@ def reconcile(
         raise ValueError(
             f"{', '.join(needing)} needs residuals: past forecasts beside actuals for every node"
         )
-    projections = [m for m in methods if m not in (TOP_DOWN, TOP_DOWN_BY_LEVEL)]
+    projections = [m for m in methods if m not in TOP_DOWN_FORMS]
     results = _projections(base, s_df, projections, residuals if needing else None) if projections else {}
     if TOP_DOWN in methods:
         results[TOP_DOWN] = top_down(base, s_df, tags, residuals)
     if TOP_DOWN_BY_LEVEL in methods:
         results[TOP_DOWN_BY_LEVEL] = top_down(base, s_df, tags, residuals, by_level=True)
+    if MIDDLE_OUT in methods:
+        results[MIDDLE_OUT] = top_down(base, s_df, tags, residuals, by_level=True, kept_level=1)
     return {method: results[method] for method in methods}
 
 
@@ -85,6 +91,7 @@ def top_down(
     tags: dict[str, np.ndarray],
     residuals: pd.DataFrame,
     by_level: bool = False,
+    kept_level: int = 0,
 ) -> pd.DataFrame:
     """The top area's block reconciled around its total, shared out to the bottom by forecast proportions.
 
@@ -103,6 +110,8 @@ def top_down(
         by_level: reconcile the block one level at a time from its totals down
             (wls_var_level_by_level: `top_down_by_level`), so that no level is drawn towards the
             sums of the levels below it.
+        kept_level: with `by_level`, the block level kept at its base forecasts, counted from the
+            top (0: the totals; 1: the level below them, `middle_out`).
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
@@ -116,7 +125,7 @@ def top_down(
         block_residuals = residuals[residuals[SERIES_ID].isin(block_ids)]
         block_levels = [list(tags[level]) for level in _top_area_levels(tags)[::-1]]
         if by_level:
-            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels)
+            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels, kept_level)
         else:
             totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=block_levels[0])
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
@@ -176,11 +185,16 @@ def wls_var_keeping_top(
 
 
 def wls_var_level_by_level(
-    base: pd.DataFrame, s_df: pd.DataFrame, residuals: pd.DataFrame, levels: list[list[str]]
+    base: pd.DataFrame,
+    s_df: pd.DataFrame,
+    residuals: pd.DataFrame,
+    levels: list[list[str]],
+    kept_level: int = 0,
 ) -> pd.DataFrame:
-    """WLS-var reconciliation one level at a time from the top down, each level's parents kept.
+    """WLS-var reconciliation one level at a time from a kept level down, each level's parents kept.
 
-    The top level keeps its base forecasts. Below it, the nodes that share a parent take up the gap
+    The kept level keeps its base forecasts and the levels above it are their sums (for the top
+    level, kept_level 0, there are none). Below it, the nodes that share a parent take up the gap
     between the parent's (already reconciled) forecast and their own sum in proportion to their
     residual variances: WLS-var with the parent immutable (wls_var_keeping_top) on the one-level tree
     of a parent and its children, whose solution is that closed form. Unlike reconciling the whole
@@ -193,6 +207,7 @@ def wls_var_level_by_level(
         s_df: the summing matrix, top first; each node below the top has one parent a level up.
         residuals: columns unique_id, month, actual, mean, for every node.
         levels: node ids per level, top first, the last the bottom of `s_df`.
+        kept_level: the index in `levels` of the level kept at its base forecasts.
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
@@ -200,7 +215,11 @@ def wls_var_level_by_level(
     summing, grid, y_hat, insample = _arrays(base, s_df, residuals)
     variance = np.diag(MinTrace(method=WLS_VAR).fit(S=summing.matrix, y_hat=y_hat, **insample).W)
     values = y_hat.copy()
-    for upper, lower in zip(levels, levels[1:], strict=False):
+    kept = summing.nodes.get_indexer(levels[kept_level])
+    for upper in levels[:kept_level]:
+        up = summing.nodes.get_indexer(upper)
+        values[up] = _parent_one_hot(summing.matrix[kept], summing.matrix[up]).T @ values[kept]
+    for upper, lower in zip(levels[kept_level:], levels[kept_level + 1 :], strict=False):
         up, low = summing.nodes.get_indexer(upper), summing.nodes.get_indexer(lower)
         parent = _parent_one_hot(summing.matrix[low], summing.matrix[up])
         gap = values[up] - parent.T @ values[low]
