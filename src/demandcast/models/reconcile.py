@@ -34,8 +34,10 @@ from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
 TOP_DOWN_BY_LEVEL, MIDDLE_OUT = "top_down_by_level", "middle_out"
-TOP_DOWN_FORMS = (TOP_DOWN, TOP_DOWN_BY_LEVEL, MIDDLE_OUT)
-"""The methods that reconcile the top area's block and share it out to the bottom (`top_down`)."""
+KEPT_LEVEL: dict[str, int | None] = {TOP_DOWN: None, TOP_DOWN_BY_LEVEL: 0, MIDDLE_OUT: 1}
+"""The methods that reconcile the top area's block and share it out to the bottom (`top_down`), with
+the block level each keeps at its base forecasts (None: the block reconciled at once around its totals)."""
+TOP_DOWN_FORMS = tuple(KEPT_LEVEL)
 METHODS: tuple[str, ...] = (BOTTOM_UP, MINT_SHRINK, WLS_STRUCT, WLS_VAR, OLS, *TOP_DOWN_FORMS)
 NEEDS_RESIDUALS = (MINT_SHRINK, WLS_VAR, *TOP_DOWN_FORMS)
 
@@ -76,12 +78,8 @@ def reconcile(
         )
     projections = [m for m in methods if m not in TOP_DOWN_FORMS]
     results = _projections(base, s_df, projections, residuals if needing else None) if projections else {}
-    if TOP_DOWN in methods:
-        results[TOP_DOWN] = top_down(base, s_df, tags, residuals)
-    if TOP_DOWN_BY_LEVEL in methods:
-        results[TOP_DOWN_BY_LEVEL] = top_down(base, s_df, tags, residuals, by_level=True)
-    if MIDDLE_OUT in methods:
-        results[MIDDLE_OUT] = top_down(base, s_df, tags, residuals, by_level=True, kept_level=1)
+    for method in (m for m in methods if m in KEPT_LEVEL):
+        results[method] = top_down(base, s_df, tags, residuals, kept_level=KEPT_LEVEL[method])
     return {method: results[method] for method in methods}
 
 
@@ -90,8 +88,7 @@ def top_down(
     s_df: pd.DataFrame,
     tags: dict[str, np.ndarray],
     residuals: pd.DataFrame,
-    by_level: bool = False,
-    kept_level: int = 0,
+    kept_level: int | None = None,
 ) -> pd.DataFrame:
     """The top area's block reconciled around its total, shared out to the bottom by forecast proportions.
 
@@ -107,11 +104,11 @@ def top_down(
     Args:
         base, s_df, tags: as for `reconcile`.
         residuals: columns unique_id, month, actual, mean; WLS-var's variances (the block's rows).
-        by_level: reconcile the block one level at a time from its totals down
-            (wls_var_level_by_level: `top_down_by_level`), so that no level is drawn towards the
-            sums of the levels below it.
-        kept_level: with `by_level`, the block level kept at its base forecasts, counted from the
-            top (0: the totals; 1: the level below them, `middle_out`).
+        kept_level: None (`top_down`) reconciles the block at once around its totals; a level of
+            the block counted from the top (0: the totals, `top_down_by_level`; 1: the level below
+            them, `middle_out`) keeps its base forecasts and the block is reconciled one level at a
+            time from it (wls_var_level_by_level), so that no level is drawn towards the sums of the
+            levels below it.
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
@@ -124,10 +121,10 @@ def top_down(
     else:
         block_residuals = residuals[residuals[SERIES_ID].isin(block_ids)]
         block_levels = [list(tags[level]) for level in _top_area_levels(tags)[::-1]]
-        if by_level:
-            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels, kept_level)
-        else:
+        if kept_level is None:
             totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=block_levels[0])
+        else:
+            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels, kept_level)
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     bottom = bottom.assign(
