@@ -91,6 +91,17 @@ def test_steps_beyond_the_backtest_reuse_the_last_calibrated_step_and_unknown_se
     assert s0[HI_80].iloc[6:].tolist() == [s0[HI_80].iloc[5]] * 3
 
 
+def test_an_unknown_series_is_scaled_by_the_pooled_relative_error_times_its_mean_forecast():
+    fitted = ConformalIntervals().fit(random_walk_backtest(h=6), "m")
+    unknown = forecasts(["new"], 6).assign(**{MEAN: [40.0, 60.0, 80.0, 100.0, 120.0, 140.0]})
+
+    intervals = fitted.apply(unknown)
+
+    scale = fitted.relative_scale_ * 90.0  # the mean of its absolute forecasts
+    expected_hi = unknown[MEAN].to_numpy() + fitted.quantiles_[HI_80].to_numpy() * scale
+    np.testing.assert_allclose(intervals[HI_80].to_numpy(), expected_hi)
+
+
 def test_apply_adds_columns_without_changing_the_forecasts():
     given = forecasts(["s0"], 3)
 

@@ -132,8 +132,11 @@ class ConformalIntervals:
     def _series_scale(self, forecasts: pd.DataFrame) -> np.ndarray:
         keys = list(self.keys)
         known = forecasts[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
-        level = forecasts.groupby(keys)[MEAN].transform(lambda m: m.abs().mean()).to_numpy()
-        return np.where(np.isnan(known), self.relative_scale_ * level, known)
+        unknown = np.isnan(known)
+        if not unknown.any():
+            return known
+        level = forecasts[MEAN].abs().groupby([forecasts[k] for k in keys]).transform("mean").to_numpy()
+        return np.where(unknown, self.relative_scale_ * level, known)
 
 
 def _conformal_quantile(scores: np.ndarray, q: float, *, lower: bool = False) -> float:
