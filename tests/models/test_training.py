@@ -19,11 +19,13 @@ from demandcast.columns import (
     SERVICE,
     VALUE,
 )
-from demandcast.data.panel_input import read_panel_input
+from demandcast.data.panel_input import backtest_span, read_panel_input
 from demandcast.errors import InputError
+from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.demand_model import measure_series
+from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import NODE_KEYS, aggregate, build_hierarchy
-from demandcast.models.selection import candidate_names
+from demandcast.models.selection import build_models, candidate_names
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 from demandcast.models.training import TrainConfig, train
 
@@ -200,3 +202,33 @@ def test_a_chosen_combination_is_fitted_as_the_mean_of_its_members_and_refits_id
     assert all(len(decisions["combinations"][level]) == 3 for level in combined)
     again = pickle.loads(pickle.dumps(result.model)).forecast(3, panel=panel)
     np.testing.assert_allclose(again[MEAN], result.forecasts[MEAN])
+
+
+def test_training_through_worker_processes_equals_training_in_this_process(panel):
+    """The executor path: cost after caseload (replaying its global model), fits beside reconciliation."""
+    cost = panel.assign(**{MEASURE: "cost", VALUE: panel[VALUE] * 250.0})
+    both = pd.concat([panel, cost], ignore_index=True)
+    hierarchy = build_hierarchy(both, synthetic_areas(4))
+    config = _config(
+        allowed_models=(*BASELINES, "global_gbm", "caseload_x_unit_cost"), local_max_series=8, gbm_max_iter=20
+    )
+
+    here = train(both, hierarchy, config)
+    workers = train(both, hierarchy, config, executor=ProcessExecutor(n_jobs=2))
+
+    b = here.backtest
+    replayed = b[(b[MEASURE] == "cost") & (b[AREA_LEVEL] == "ward") & (b[SERVICE] != ALL)]
+    gbm = {"max_iter": config.gbm_max_iter, "learning_rate": config.gbm_learning_rate}
+    y = measure_series(both, hierarchy, "cost")["ward/service"]
+    h, step = backtest_span("MS", config.horizon)
+    models = build_models(["caseload_x_unit_cost"], seed=config.seed, gbm_options=gbm, daily_rate=True)
+    refitted = rolling_origin_backtest(y, models, h=h, n_windows=3, step=step).merge(
+        y[["unique_id", AREA, CLIENT_GROUP, SERVICE]].drop_duplicates(), on="unique_id"
+    )
+    keys = [AREA, CLIENT_GROUP, SERVICE, "cutoff", MONTH]
+    compared = replayed.merge(refitted, on=keys, suffixes=("", "_refitted"), validate="one_to_one")
+    assert len(compared) == len(replayed) == len(refitted)
+    np.testing.assert_allclose(compared["caseload_x_unit_cost"], compared["caseload_x_unit_cost_refitted"])
+    pd.testing.assert_frame_equal(workers.forecasts, here.forecasts)
+    pd.testing.assert_frame_equal(workers.backtest, here.backtest)
+    assert workers.decisions == here.decisions

@@ -103,7 +103,20 @@ class DemandModel:
         """
         h = self._horizon(h)
         model = self if panel is None else self.refit(panel)
-        frames = [model._measure_forecast(measure, fit, h) for measure, fit in model.measures.items()]
+        return model.from_base({measure: _base(fit, h) for measure, fit in model.measures.items()})
+
+    def from_base(self, bases: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """What `forecast` makes of each measure's base forecasts: reconciled, with intervals.
+
+        Args:
+            bases: measure -> the chosen models' own forecasts of every node for the same months
+                (columns unique_id, month, mean; `forecast` has every level's model predict them,
+                training has them from the workers that fitted the models).
+
+        Returns:
+            Columns FORECAST_COLUMNS, sorted by measure, area_level, area, client_group, service, month.
+        """
+        frames = [self._measure_forecast(m, fit, bases[m]) for m, fit in self.measures.items()]
         out = pd.concat(frames, ignore_index=True)[list(FORECAST_COLUMNS)]
         return out.sort_values([MEASURE, AREA_LEVEL, AREA, CLIENT_GROUP, SERVICE, MONTH], ignore_index=True)
 
@@ -144,8 +157,7 @@ class DemandModel:
         check_horizon(h)
         return h
 
-    def _measure_forecast(self, measure: str, fit: MeasureModel, h: int) -> pd.DataFrame:
-        base = _base(fit, h)
+    def _measure_forecast(self, measure: str, fit: MeasureModel, base: pd.DataFrame) -> pd.DataFrame:
         coherent = reconcile(
             base, summing_matrix(self.hierarchy), tags(self.hierarchy), (fit.method,), fit.residuals
         )[fit.method]
@@ -162,5 +174,9 @@ class DemandModel:
 
 def _base(fit: MeasureModel, h: int) -> pd.DataFrame:
     """Every level's chosen model forecasting `h` periods: columns unique_id, month, mean."""
-    base = pd.concat([fit.models[level].predict(h) for level in fit.models], ignore_index=True)
-    return base[[SERIES_ID, MONTH, MEAN]]
+    return base_of([fit.models[level].predict(h) for level in fit.models])
+
+
+def base_of(level_forecasts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One measure's base forecasts from its levels' own (each with columns unique_id, month, mean)."""
+    return pd.concat(level_forecasts, ignore_index=True)[[SERIES_ID, MONTH, MEAN]]

@@ -71,6 +71,7 @@ def build_models(
     gbm_options: dict | None = None,
     caseload_paths: pd.DataFrame | None = None,
     daily_rate: bool = False,
+    caseload_forecasts: pd.DataFrame | None = None,
 ) -> dict:
     """Unfitted forecasters by name (imports are deferred: each model family is optional).
 
@@ -80,9 +81,16 @@ def build_models(
         daily_rate: the series are flows summed over the days of each period (cost): every model
             but the baselines forecasts the rate per day (models.daily_rate); the baselines stay
             the bar they are.
+        caseload_forecasts: the global model's backtest forecasts of these series' caseload
+            (columns cutoff, unique_id, month, mean); caseload x unit cost replays them
+            (models.replayed) instead of fitting the same model on the same caseload again.
     """
     def gbm() -> Any:
         return _module("global_gbm").GlobalGBMForecaster(random_state=seed, **(gbm_options or {}))
+
+    def caseload_x_unit_cost() -> Any:
+        caseload = gbm() if caseload_forecasts is None else _module("replayed").Replayed(caseload_forecasts)
+        return _module("unit_cost").CaseloadTimesUnitCost(caseload_model=caseload)
 
     factories: dict[str, Callable[[], Any]] = {
         SEASONAL_NAIVE: lambda: _module("baselines").SeasonalNaive(),
@@ -92,7 +100,7 @@ def build_models(
         SARIMAX: lambda: _module("statistical").SARIMAXForecaster(executor=executor),
         PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),
         GLOBAL_GBM: gbm,
-        CASELOAD_X_UNIT_COST: lambda: _module("unit_cost").CaseloadTimesUnitCost(caseload_model=gbm()),
+        CASELOAD_X_UNIT_COST: caseload_x_unit_cost,
         STOCK_FLOW: lambda: _module("stock_flow").StockFlowForecaster(paths=caseload_paths),
     }
     models = {name: factories[name]() for name in names}

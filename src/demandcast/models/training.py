@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from demandcast.columns import (
     ALL,
@@ -34,6 +36,7 @@ from demandcast.columns import (
     COUNCIL_LEVEL,
     CUTOFF,
     HIERARCHICAL_PANEL_COLUMNS,
+    MEAN,
     MEASURE,
     MONTH,
     SERIES_ID,
@@ -45,7 +48,7 @@ from demandcast.errors import InputError
 from demandcast.models.backtest import backtest_cutoffs
 from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
-from demandcast.models.demand_model import DemandModel, MeasureModel, measure_series
+from demandcast.models.demand_model import DemandModel, MeasureModel, base_of, measure_series
 from demandcast.models.hierarchy import Hierarchy
 from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.noise_floor import noise_floor
@@ -54,6 +57,7 @@ from demandcast.models.reconciliation_choice import choose_reconciliation
 from demandcast.models.scoring import level_scores
 from demandcast.models.selection import (
     CHOSEN,
+    GLOBAL_GBM,
     RECONCILED,
     build_models,
     candidate_names,
@@ -144,8 +148,10 @@ def train(
 
     Every (measure, level) backtest, and every final fit, is an independent job mapped through
     `executor` (None: in this process); the models inside a job run serially, so a process
-    executor is not nested. `records` (the validated records `hpanel` was built from) adds the
-    stock-flow candidate at the council caseload by service; they stay in this process.
+    executor is not nested. The final fits run while this process reconciles the backtests, so
+    their stage times overlap (with no executor they run after). `records` (the validated records
+    `hpanel` was built from) adds the stock-flow candidate at the council caseload by service; they
+    stay in this process.
 
     Raises:
         InputError: for a horizon outside 1..36 or a panel with no months before `as_of`.
@@ -168,27 +174,37 @@ def train(
             config = replace(config, caseload_paths=paths)
             floors[CASELOAD] = noise_floor(paths, nodes, COUNCIL_LEVEL)
     with clock("backtest"):
-        job = partial(_level_backtest, config=config, h=h, step=step)
-        done = _map(executor, job, [(level, series[m][level]) for m, level in jobs])
-    outcomes: dict[str, _Outcome] = {}
-    backtests, metrics, decisions = [], {}, {}
-    for measure, by_level in series.items():
-        levels = {level: done[jobs.index((measure, level))] for level in by_level}
-        floor = floors.get(measure)
-        outcome = _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floor)
-        metrics[measure], decisions[measure] = outcome.metrics, outcome.decision
-        backtests.append(public_backtest(outcome.backtest, nodes).assign(**{MEASURE: measure}))
-        outcomes[measure] = outcome
-    with clock("fit"):
-        fit_jobs = [
-            (level, series[m][level], outcomes[m].chosen[level], outcomes[m].members[level])
-            for m, level in jobs
-        ]
-        fitted = _map(executor, partial(_fitted, config=config), fit_jobs)
+        backtested = _backtests(executor, series, partial(_level_backtest, config=config, h=h, step=step))
+    selections = {
+        measure: _selected(
+            by_level, {lvl: backtested[(measure, lvl)] for lvl in by_level}, config, freq, clock
+        )
+        for measure, by_level in series.items()
+    }
+    fit_jobs = {
+        (m, lvl): (lvl, series[m][lvl], selections[m].chosen[lvl], selections[m].members[lvl])
+        for m, lvl in jobs
+    }
+    fit = partial(_timed, clock, "fit", _mapped, executor, partial(_fitted, config=config), fit_jobs)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # an executor's workers fit the chosen models while this process reconciles and calibrates,
+        # on one thread: three processes' threads on two cores only contend
+        fitting = background.submit(fit) if executor is not None else None
+        with threadpool_limits(limits=1):
+            outcomes = {
+                m: _reconciled(by_level, selections[m], hierarchy, config, freq, clock, floors.get(m))
+                for m, by_level in series.items()
+            }
+        fitted = fit() if fitting is None else fitting.result()
+    metrics = {measure: outcome.metrics for measure, outcome in outcomes.items()}
+    decisions = {measure: outcome.decision for measure, outcome in outcomes.items()}
+    backtests = [
+        public_backtest(outcome.backtest, nodes).assign(**{MEASURE: m}) for m, outcome in outcomes.items()
+    ]
     measures = {
         measure: MeasureModel(
             outcome.chosen,
-            {level: fitted[jobs.index((measure, level))] for level in outcome.chosen},
+            {level: fitted[(measure, level)][0] for level in outcome.chosen},
             outcome.method,
             outcome.residuals,
             outcome.intervals,
@@ -197,8 +213,12 @@ def train(
         for measure, outcome in outcomes.items()
     }
     model = DemandModel(hierarchy, measures, config.horizon, nodes)
+    bases = {
+        measure: base_of([fitted[(measure, level)][1] for level in outcome.chosen])
+        for measure, outcome in outcomes.items()
+    }
     with clock("forecast"):
-        forecasts = model.forecast(config.horizon)
+        forecasts = model.from_base(bases)
     return TrainResult(
         forecasts,
         pd.concat(backtests, ignore_index=True),
@@ -224,11 +244,18 @@ class _Outcome:
     decision: dict
 
 
-def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floor=None) -> _Outcome:
-    """Pick a model per level, a reconciliation method, and calibrate intervals, from the backtest.
+@dataclass
+class _Selection:
+    """One measure's models per level, picked on its backtest."""
 
-    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names.
-    """
+    chosen: dict[str, str]
+    members: dict[str, list[str]]
+    scores: dict[str, pd.DataFrame]
+    backtest: pd.DataFrame
+
+
+def _selected(by_level, levels, config, freq, clock) -> _Selection:
+    """Each level's model (or combination of the best few), picked on the level backtests `levels`."""
     backtest = [frame for frame, _ in levels.values()]
     candidates = {level: names for level, (_, names) in levels.items()}
     with clock("selection"):
@@ -240,7 +267,15 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floo
         scores = {lvl: level_score for lvl, (_, level_score, _) in combined.items()}
         members = {lvl: names for lvl, (_, _, names) in combined.items()}
         chosen = {level: choose(scores[level], [*candidates[level], COMBINATION]) for level in by_level}
-        backtest = _with_chosen(backtest, chosen)
+    return _Selection(chosen, members, scores, _with_chosen(backtest, chosen))
+
+
+def _reconciled(by_level, selection: _Selection, hierarchy, config, freq, clock, floor=None) -> _Outcome:
+    """The reconciliation method and calibrated intervals of one measure, from its selection's backtest.
+
+    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names.
+    """
+    chosen, members, backtest = selection.chosen, selection.members, selection.backtest
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
         backtest, method, decision, method_scores = choose_reconciliation(
@@ -257,7 +292,7 @@ def _select_and_reconcile(by_level, levels, hierarchy, config, freq, clock, floo
             backtest, config.levels, column=RECONCILED, floor=floor
         )
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
-    metrics = metrics_table(scores, method_scores, coverage, chosen, method)
+    metrics = metrics_table(selection.scores, method_scores, coverage, chosen, method)
     combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
     decision = {"chosen_models": chosen, "combinations": combination_members, "reconciliation": decision}
     return _Outcome(chosen, members, method, residuals, intervals, backtest, metrics, decision)
@@ -280,16 +315,55 @@ def _scores_on(backtest, columns, *, history, freq):
     return level_scores(backtest, history, columns, freq)
 
 
+def _timed(clock: _Clock, stage: str, fn, *args):
+    """fn(*args), its wall time added to `clock` under `stage`."""
+    with clock(stage):
+        return fn(*args)
+
+
 def _map(executor: Any, fn, items: list) -> list:
     """Run independent (measure, level) jobs through the executor; models inside them run serially."""
     return [fn(item) for item in items] if executor is None else executor.map(fn, items)
 
 
-def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: int, step: int):
-    """One level's rolling-origin backtest of its candidates: (frame, candidate names)."""
+def _backtests(executor: Any, series: dict[str, dict[str, pd.DataFrame]], backtest) -> dict:
+    """(measure, level) -> `backtest((level, its series, caseload forecasts to replay or None))`.
+
+    Cost is backtested after the other measures: where a level's caseload was backtested with the
+    global model, caseload x unit cost at that level replays those caseload forecasts rather than
+    fitting the same model on the same caseload again (models.replayed).
+    """
+    jobs = [(measure, level) for measure, by_level in series.items() for level in by_level]
+    later = [(measure, level) for measure, level in jobs if measure == COST and CASELOAD in series]
+    first = [job for job in jobs if job not in later]
+    done = _mapped(executor, backtest, {(m, lvl): (lvl, series[m][lvl], None) for m, lvl in first})
+    replays = {lvl: _global_caseload(*done[(CASELOAD, lvl)]) for _, lvl in later}
+    items = {(m, lvl): (lvl, series[m][lvl], replays[lvl]) for m, lvl in later}
+    return done | _mapped(executor, backtest, items)
+
+
+def _mapped(executor: Any, fn, items: dict) -> dict:
+    """key -> fn(item) for the items of `items`, mapped through the executor."""
+    return dict(zip(items, _map(executor, fn, list(items.values())), strict=True))
+
+
+def _global_caseload(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame | None:
+    """The global model's forecasts in a caseload backtest (cutoff, unique_id, month, mean), if it ran."""
+    if GLOBAL_GBM not in names:
+        return None
+    return frame[[CUTOFF, SERIES_ID, MONTH, GLOBAL_GBM]].rename(columns={GLOBAL_GBM: MEAN})
+
+
+def _level_backtest(
+    job: tuple[str, pd.DataFrame, pd.DataFrame | None], *, config: TrainConfig, h: int, step: int
+):
+    """One level's rolling-origin backtest of its candidates: (frame, candidate names).
+
+    The job is (level, its series, the global model's caseload forecasts to replay or None).
+    """
     from demandcast.models.backtest import rolling_origin_backtest
 
-    level, y = job
+    level, y, caseload_forecasts = job
     names = candidate_names(
         y[SERIES_ID].nunique(),
         local_max_series=config.local_max_series,
@@ -299,18 +373,28 @@ def _level_backtest(job: tuple[str, pd.DataFrame], *, config: TrainConfig, h: in
     )
     if config.allowed_models is not None:
         names = [n for n in names if n in config.allowed_models] or names[:1]
-    models = build_models(names, **_model_options(level, y, config))
+    models = build_models(names, **_model_options(level, y, config), caseload_forecasts=caseload_forecasts)
     frame = rolling_origin_backtest(y, models, h=h, n_windows=config.n_windows, step=step)
     return frame.assign(level=level), names
 
 
-def _fitted(job: tuple[str, pd.DataFrame, str, list[str]], *, config: TrainConfig) -> Any:
-    """The named model of one level (a combination: the mean of its members), fitted on all history."""
+def _fitted(
+    job: tuple[str, pd.DataFrame, str, list[str]],
+    *,
+    config: TrainConfig,
+) -> tuple[Any, pd.DataFrame]:
+    """The named model of one level fitted on all history, and its forecast of the training horizon.
+
+    A combination is the mean of its members. The forecast is made where the model was fitted, so
+    that the workers share that work rather than the main process doing it alone.
+    """
     level, y, name, members = job
     if name == COMBINATION:
         built = build_models(members, **_model_options(level, y, config))
-        return MeanForecaster(list(built.items())).fit(y)
-    return build_models([name], **_model_options(level, y, config))[name].fit(y)
+        model = MeanForecaster(list(built.items())).fit(y)
+    else:
+        model = build_models([name], **_model_options(level, y, config))[name].fit(y)
+    return model, model.predict(config.horizon)
 
 
 def _model_options(level: str, y: pd.DataFrame, config: TrainConfig) -> dict:
