@@ -121,7 +121,11 @@ class DemandModel:
         return out.sort_values([MEASURE, AREA_LEVEL, AREA, CLIENT_GROUP, SERVICE, MONTH], ignore_index=True)
 
     def refit(self, panel: pd.DataFrame) -> DemandModel:
-        """A copy whose chosen models are refitted on `panel` (an hpanel with the same nodes)."""
+        """A copy whose chosen models are refitted on `panel` (an hpanel with the same nodes).
+
+        The intervals' noise floor is not carried over: it was computed from the records for the
+        months after the training origin, and a refit on a newer panel has no records.
+        """
         measures = {}
         for measure, fit in self.measures.items():
             by_level = measure_series(panel, self.hierarchy, measure)
