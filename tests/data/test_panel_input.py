@@ -27,6 +27,10 @@ def _panel(n_periods=60, freq="MS", areas=("a1", "a2"), services=("s1", "s2")) -
     return panel.assign(**{VALUE: np.random.default_rng(0).poisson(10, len(panel)).astype(float)})
 
 
+def _without(panel: pd.DataFrame, area: str, service: str) -> pd.DataFrame:
+    return panel[(panel[AREA] != area) | (panel[SERVICE] != service)]
+
+
 def _write(tmp_path, frame, name="panel.csv"):
     path = tmp_path / name
     frame.to_csv(path, index=False)
@@ -71,6 +75,10 @@ def test_quarterly_panel_is_recognised(tmp_path):
             r"series \(area='a1', service='s1', measure='caseload'\) has no row for 2019-06",
         ),
         (lambda p: pd.concat([p, p.iloc[[7]]], ignore_index=True), r"row 241: duplicate key \(area='a1'"),
+        (
+            lambda p: pd.concat([p, _without(p.assign(**{MEASURE: "cost"}), "a2", "s2")], ignore_index=True),
+            r"column 'measure': \(area='a2', service='s2'\) has rows for other measures but none for 'cost'",
+        ),
         (
             lambda p: p.assign(**{VALUE: p[VALUE].astype(str).where(p.index != 2, "n/a")}),
             r"row 3: 'n/a' is not a number",

@@ -74,6 +74,7 @@ def read_panel_input(
     _check_duplicates(long, source)
     freq = infer_freq(long[MONTH], source)
     _check_gaps(long, freq, source)
+    _check_measures_cover_every_series(long, source)
     check_history_length(long[MONTH], freq, horizon, n_windows, source)
     area_table = _read_areas(areas, long) if areas is not None else None
     groups = _read_service_groups(services, long) if services is not None else None
@@ -206,6 +207,27 @@ def _check_gaps(long: pd.DataFrame, freq: str, source: str) -> None:
         f"{source}: series (area={area!r}, service={service!r}, measure={measure!r}) has no row for "
         f"{missing:%Y-%m} (a gap); every series needs every period from {months[0]:%Y-%m} to "
         f"{months[-1]:%Y-%m} (write 0 where there was no demand); {len(short)} series have gaps"
+    )
+
+
+def _check_measures_cover_every_series(long: pd.DataFrame, source: str) -> None:
+    """Every (area, service) with rows for one measure must have rows for every measure of the panel.
+
+    The hierarchy's nodes are those of all measures together; a measure lacking a node would leave
+    that node without a forecast of it.
+    """
+    present = long[[AREA, SERVICE, MEASURE]].drop_duplicates()
+    pairs = present[[AREA, SERVICE]].drop_duplicates()
+    measures = sorted(present[MEASURE].unique())
+    expected = pairs.merge(pd.DataFrame({MEASURE: measures}), how="cross")
+    missing = expected.merge(present, how="left", indicator=True).query("_merge == 'left_only'")
+    if missing.empty:
+        return
+    area, service, measure = missing.iloc[0][[AREA, SERVICE, MEASURE]]
+    raise InputError(
+        f"{source}: column {MEASURE!r}: (area={area!r}, service={service!r}) has rows for other measures "
+        f"but none for {measure!r}; every area and service needs every measure "
+        f"(write 0 where there was no demand); {len(missing)} (area, service, measure) series are missing"
     )
 
 
