@@ -83,6 +83,14 @@ def test_quarterly_panel_is_recognised(tmp_path):
             lambda p: p.assign(**{VALUE: p[VALUE].astype(str).where(p.index != 2, "n/a")}),
             r"row 3: 'n/a' is not a number",
         ),
+        (
+            lambda p: p.assign(**{VALUE: p[VALUE].where(p.index != 4, -2.0)}),
+            r"column 'value' row 5: '-2.0' is not a non-negative finite number",
+        ),
+        (
+            lambda p: p.assign(**{VALUE: p[VALUE].astype(str).where(p.index != 6, "inf")}),
+            r"column 'value' row 7: 'inf' is not a non-negative finite number",
+        ),
     ],
 )
 def test_clear_errors_name_file_column_and_row(tmp_path, change, message):

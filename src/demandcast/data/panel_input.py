@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from demandcast.columns import (
@@ -168,6 +169,13 @@ def _typed_panel(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         first = bad.idxmax()
         raise InputError(
             f"{source}: column {VALUE!r} row {_row(first)}: {frame[VALUE][first]!r} is not a number"
+        )
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        first = bad.idxmax()
+        raise InputError(
+            f"{source}: column {VALUE!r} row {_row(first)}: {frame[VALUE][first]!r} is not a non-negative "
+            f"finite number (counts and spend; net any refund into its month); {int(bad.sum())} such rows"
         )
     return pd.DataFrame(
         {
