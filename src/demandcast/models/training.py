@@ -188,7 +188,8 @@ def train(
     fit = partial(_timed, clock, "fit", _mapped, executor, partial(_fitted, config=config), fit_jobs)
     with ThreadPoolExecutor(max_workers=1) as background:
         # an executor's workers fit the chosen models while this process reconciles and calibrates,
-        # on one thread: three processes' threads on two cores only contend
+        # on one BLAS thread whatever the executor: more would contend with the workers, and the
+        # reconciled backtest would differ in its last digits with where the fits run
         fitting = background.submit(fit) if executor is not None else None
         with threadpool_limits(limits=1):
             outcomes = {
