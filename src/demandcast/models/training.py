@@ -322,11 +322,6 @@ def _timed(clock: _Clock, stage: str, fn, *args):
         return fn(*args)
 
 
-def _map(executor: Any, fn, items: list) -> list:
-    """Run independent (measure, level) jobs through the executor; models inside them run serially."""
-    return [fn(item) for item in items] if executor is None else executor.map(fn, items)
-
-
 def _backtests(executor: Any, series: dict[str, dict[str, pd.DataFrame]], backtest) -> dict:
     """(measure, level) -> `backtest((level, its series, caseload forecasts to replay or None))`.
 
@@ -344,8 +339,13 @@ def _backtests(executor: Any, series: dict[str, dict[str, pd.DataFrame]], backte
 
 
 def _mapped(executor: Any, fn, items: dict) -> dict:
-    """key -> fn(item) for the items of `items`, mapped through the executor."""
-    return dict(zip(items, _map(executor, fn, list(items.values())), strict=True))
+    """key -> fn(item) for every item of `items`: independent jobs mapped through the executor.
+
+    With no executor they run in this process, in order; the models inside a job run serially.
+    """
+    jobs = list(items.values())
+    results = [fn(job) for job in jobs] if executor is None else executor.map(fn, jobs)
+    return dict(zip(items, results, strict=True))
 
 
 def _global_caseload(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame | None:
