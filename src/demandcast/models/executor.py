@@ -2,7 +2,9 @@
 
 Model code calls `executor.map(fn, items)` and never knows where the work runs, so a
 distributed engine (Dask, Ray, Spark) can be plugged in later by writing one more class
-with the same `map`. `fn` and the items must be picklable for anything but the serial one.
+with the same `map`. `fn` and the items must be picklable for anything but the serial one,
+and `map` may be called from a thread other than the main one (training maps the final fits
+from a background thread while it reconciles).
 """
 
 from __future__ import annotations
