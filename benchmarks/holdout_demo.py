@@ -233,7 +233,7 @@ def main() -> None:
         + f"\n\nWall time {seconds:.0f} s (train only), CPU {cpu:.0f} s (main process and workers), "
         f"load average before the run {load:.1f}; peak RSS {peak_gb:.2f} GB (main process), "
         f"{worker_gb:.2f} GB (largest worker).\n"
-        + "Stages (s): "
+        + "Stages (s; the fit runs beside reconciliation and intervals): "
         + ", ".join(f"{k} {v:.1f}" for k, v in result.stage_seconds.items())
         + f"\n\nChosen models: {chosen}\n\nReconciliation: {methods}\n\n"
         + "\n".join(_backtest_coverage(result))

@@ -123,8 +123,9 @@ def _write_quarantine(data: TrainingData, folder: Path) -> Path | None:
 
 
 def stage_table(stages: dict[str, float]) -> Table:
-    """Seconds spent in each stage."""
-    table = Table(title="Stage times", show_header=False)
+    """Wall seconds spent in each stage (the fit overlaps reconciliation and intervals)."""
+    caption = "wall seconds; the fit runs beside reconciliation and intervals"
+    table = Table(title="Stage times", caption=caption, show_header=False)
     table.add_column("stage", style="bold")
     table.add_column("seconds", justify="right")
     for stage, seconds in stages.items():
