@@ -3,7 +3,8 @@
 Training backtests the caseload with the global model, then backtests cost as caseload x unit cost,
 whose caseload part is that same model fitted on the same caseload at the same origins (its
 forecasts are identical to the last digit). Replaying the caseload backtest's forecasts there,
-instead of fitting the model again, saves about an eighth of the backtest's work on the demo city.
+instead of fitting the model again, saves about a ninth of the backtest's work on the demo city
+(benchmarks/holdout.md, decision 28).
 """
 
 from __future__ import annotations
@@ -38,14 +39,14 @@ class Replayed(Forecaster):
         if self.forecasts is None:
             raise InputError("Replayed needs the forecasts to replay")
         cutoff = pd.Timestamp(y[MONTH].max())
-        made = self.forecasts[self.forecasts[CUTOFF] == cutoff]
+        made = self.forecasts.loc[self.forecasts[CUTOFF] == cutoff, [SERIES_ID, MONTH, MEAN]]
         if made.empty:
             raise InputError(f"Replayed: no forecasts were made at {cutoff:%Y-%m}")
-        expected, found = set(y[SERIES_ID].astype("str")), set(made[SERIES_ID].astype("str"))
+        made = made.assign(**{SERIES_ID: made[SERIES_ID].astype("str")})
+        expected, found = set(y[SERIES_ID].astype("str")), set(made[SERIES_ID])
         if expected != found:
             differing = sorted(expected ^ found)[:5]
             raise InputError(f"Replayed: the forecasts made at {cutoff:%Y-%m} differ in series {differing}")
-        made = made[[SERIES_ID, MONTH, MEAN]].assign(**{SERIES_ID: made[SERIES_ID].astype("str")})
         self.made_ = made.sort_values([SERIES_ID, MONTH], kind="stable").reset_index(drop=True)
         return self
 
