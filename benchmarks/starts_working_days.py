@@ -31,6 +31,7 @@ from holdout_demo import demo_city
 from demandcast.columns import MONTH, SERIES_ID
 from demandcast.data.demo.generate import DEFAULT_SEED
 from demandcast.data.demo.seasonality import ADULT_WEEKEND_FACTOR
+from demandcast.features.calendar import days_in_period
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.daily_rate import DailyRate
 from demandcast.models.demand_model import measure_series
@@ -47,10 +48,10 @@ WEEKEND_WEIGHTS = {"weekdays": 0.0, "oracle": ADULT_WEEKEND_FACTOR, "calendar da
 
 def exposure(months: pd.Series | pd.DatetimeIndex, weekend_weight: float) -> np.ndarray:
     """Weekdays + weekend_weight x weekend days of each month starting in `months`."""
+    days = days_in_period(months, "MS")
     first = pd.DatetimeIndex(months).to_numpy().astype("datetime64[D]")
-    after = (pd.DatetimeIndex(months) + pd.offsets.MonthBegin(1)).to_numpy().astype("datetime64[D]")
-    weekdays = np.busday_count(first, after)
-    return weekdays + weekend_weight * ((after - first).astype(int) - weekdays)
+    weekdays = np.busday_count(first, first + days.astype("timedelta64[D]"))
+    return weekdays + weekend_weight * (days - weekdays)
 
 
 class PerExposure(DailyRate):
