@@ -57,6 +57,32 @@ def test_intervals_widen_with_the_horizon():
     assert (widths_95 > widths_80).all()
 
 
+def stationary_backtest(seed: int, n_series: int = 20, h: int = 12) -> pd.DataFrame:
+    """Three origins of 20 series whose errors (sd 5) do not grow with the step, as a flow's."""
+    rng = np.random.default_rng(seed)
+    n = n_series * h * 3
+    return pd.DataFrame(
+        {
+            SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h * 3),
+            HORIZON_STEP: np.tile(np.arange(1, h + 1), n_series * 3),
+            "m": 100.0,
+            ACTUAL: 100.0 + rng.normal(0, 5, n),
+        }
+    )
+
+
+def test_bounds_do_not_ratchet_up_over_the_horizon_when_errors_do_not_grow():
+    """A running maximum of noisy per-step quantiles would sit 20-30% above the true bound by step 12."""
+    upper = np.array(
+        [ConformalIntervals().fit(stationary_backtest(seed), "m").quantiles_[HI_80] for seed in range(20)]
+    )
+
+    normal_80 = 1.2816 / np.sqrt(2 / np.pi)  # the 90th percentile in units of the mean absolute error
+    assert upper.mean() == pytest.approx(normal_80, rel=0.05)
+    assert upper.mean(axis=0)[-1] == pytest.approx(normal_80, rel=0.15)
+    assert (np.diff(upper, axis=1) >= 0).all()
+
+
 def test_a_series_with_larger_errors_gets_wider_intervals():
     backtest = pd.DataFrame(
         {

@@ -4,7 +4,10 @@ For each series the scale is its model's mean absolute backtest error, so a larg
 wider intervals than a small one. Scaled signed residuals (actual - forecast) / scale are pooled
 over series and cutoffs for each horizon step; their lower and upper quantiles (with the
 finite-sample correction) give the interval around a new forecast: mean + q x scale.
-Intervals never narrow as the horizon grows, and are clipped at a lower bound (0 for counts and costs).
+Intervals never narrow as the horizon grows: each bound's per-step quantiles are fitted by isotonic
+regression over the steps (scikit-learn), not by a running maximum, which on errors that do not grow
+with the horizon (a flow such as starts) ratchets up with every noisy step (benchmarks/holdout.md,
+decision 31). They are clipped at a lower bound (0 for counts and costs).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
+from sklearn.isotonic import isotonic_regression
 
 from demandcast.columns import ACTUAL, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.errors import InputError
@@ -104,7 +108,12 @@ class ConformalIntervals:
         return out
 
     def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
-        """Per step, the lower and upper score quantile of each level; widening with the step."""
+        """Per step, the lower and upper score quantile of each level; widening with the step.
+
+        Each bound's quantiles are made monotone in the step by isotonic regression weighted by the
+        pool sizes: the closest monotone sequence, so a noisy step is averaged with its neighbours
+        instead of widening every later step.
+        """
         unique = np.array(sorted(set(steps)))
         # borrowed scores are rescaled by sqrt(step) (errors of a random walk), so a pool keeps
         # the widening with the horizon instead of averaging it away
@@ -116,8 +125,9 @@ class ConformalIntervals:
             lo_name, hi_name = interval_columns(level)
             lo = [_conformal_quantile(pool, alpha / 2, lower=True) for pool in pools]
             hi = [_conformal_quantile(pool, 1 - alpha / 2) for pool in pools]
-            columns[lo_name] = np.minimum.accumulate(lo)
-            columns[hi_name] = np.maximum.accumulate(hi)
+            weights = [len(pool) for pool in pools]
+            columns[lo_name] = isotonic_regression(lo, sample_weight=weights, increasing=False)
+            columns[hi_name] = isotonic_regression(hi, sample_weight=weights, increasing=True)
         return pd.DataFrame(columns, index=pd.Index(unique, name=HORIZON_STEP))
 
     def _pooled(self, scores: np.ndarray, steps: np.ndarray, step: int) -> np.ndarray:
