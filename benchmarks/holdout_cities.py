@@ -115,11 +115,17 @@ def target_table(scores: pd.DataFrame) -> list[str]:
     """Per level and measure: improvement on the mean MASE over cities, cities meeting it, coverage."""
     rec = _ordered(scores[scores["kind"] == "reconciled"])
     n = rec["seed"].nunique()
-    lines = [
-        "| level | measure | mean MASE | mean MASE naive | improvement | cities >= target | cover 80 "
-        "| cover 95 | cities covering within 5 points |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    lines = _header(
+        "level",
+        "measure",
+        "mean MASE",
+        "mean MASE naive",
+        "improvement",
+        "cities >= target",
+        "cover 80",
+        "cover 95",
+        "cities covering within 5 points",
+    )
     for (level, measure), cell in rec.groupby(["level", MEASURE], sort=False):
         target = TARGET_IMPROVEMENT.get(level)
         meeting = f"{(cell['improvement'] >= target).sum()} of {n} (>= {target:.0%})" if target else "-"
@@ -129,9 +135,17 @@ def target_table(scores: pd.DataFrame) -> list[str]:
         ).sum()
         improvement = 1 - cell["err_model"].mean() / cell["err_naive"].mean()
         lines.append(
-            f"| {level} | {measure} | {cell['err_model'].mean():.3f} | {cell['err_naive'].mean():.3f} | "
-            f"{improvement:.0%} | {meeting} | {cell['in_80'].mean():.0%} | {cell['in_95'].mean():.0%} | "
-            f"{within} of {n} |"
+            _row(
+                level,
+                measure,
+                f"{cell['err_model'].mean():.3f}",
+                f"{cell['err_naive'].mean():.3f}",
+                f"{improvement:.0%}",
+                meeting,
+                f"{cell['in_80'].mean():.0%}",
+                f"{cell['in_95'].mean():.0%}",
+                f"{within} of {n}",
+            )
         )
     return lines
 
@@ -143,17 +157,20 @@ def reconciliation_table(scores: pd.DataFrame) -> list[str]:
     ).reset_index()
     wide = _ordered(wide.assign(ratio=wide["reconciled"] / wide["base"]))
     n = wide["seed"].nunique()
-    lines = [
-        "| level | measure | MASE base | MASE reconciled | ratio (geometric mean) | worst city "
-        "| cities worse |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
+    lines = _header(
+        "level",
+        "measure",
+        "MASE base",
+        "MASE reconciled",
+        "ratio (geometric mean)",
+        "worst city",
+        "cities worse",
+    )
     for (level, measure), cell in wide.groupby(["level", MEASURE], sort=False):
-        lines.append(
-            f"| {level} | {measure} | {cell['base'].mean():.3f} | {cell['reconciled'].mean():.3f} | "
-            f"{np.exp(np.log(cell['ratio']).mean()):.3f} | {cell['ratio'].max():.3f} | "
-            f"{(cell['ratio'] > 1 + 1e-9).sum()} of {n} |"
-        )
+        worse = (cell["ratio"] > 1 + 1e-9).sum()
+        means = [f"{cell[column].mean():.3f}" for column in ("base", "reconciled")]
+        ratios = [f"{_geometric_mean(cell['ratio']):.3f}", f"{cell['ratio'].max():.3f}"]
+        lines.append(_row(level, measure, *means, *ratios, f"{worse} of {n}"))
     return lines
 
 
@@ -171,31 +188,39 @@ def method_table(scores: pd.DataFrame) -> list[str]:
         / base.reindex(pd.MultiIndex.from_frame(rows[["seed", "level", MEASURE]])).to_numpy(),
         rule=rows["kind"].str.removeprefix("method:").replace({"reconciled": "the backtest's choice"}),
     )
-    lines = [
-        "| measure | reconciliation | geometric mean ratio | cells worse (of cities x 9 levels) "
-        "| mean worst level | council/all ratio |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    lines = _header(
+        "measure",
+        "reconciliation",
+        "geometric mean ratio",
+        "cells worse (of cities x 9 levels)",
+        "mean worst level",
+        "council/all ratio",
+    )
     for measure, by_measure in rows.groupby(MEASURE, sort=True):
         table = []
         for rule, cell in by_measure.groupby("rule", sort=False):
             worst = cell.groupby("seed")["ratio"].max().mean()
-            council = np.exp(np.log(cell.loc[cell["level"] == "council/all", "ratio"]).mean())
-            table.append(
-                (
-                    np.exp(np.log(cell["ratio"]).mean()),
-                    rule,
-                    (cell["ratio"] > 1 + 1e-9).sum(),
-                    len(cell),
-                    worst,
-                    council,
-                )
-            )
+            council = _geometric_mean(cell.loc[cell["level"] == "council/all", "ratio"])
+            worse = (cell["ratio"] > 1 + 1e-9).sum()
+            table.append((_geometric_mean(cell["ratio"]), rule, worse, len(cell), worst, council))
         for geometric, rule, worse, n, worst, council in sorted(table):
             lines.append(
-                f"| {measure} | {rule} | {geometric:.3f} | {worse} of {n} | {worst:.3f} | {council:.3f} |"
+                _row(measure, rule, f"{geometric:.3f}", f"{worse} of {n}", f"{worst:.3f}", f"{council:.3f}")
             )
     return lines
+
+
+def _header(*names: str) -> list[str]:
+    """A markdown table's header and rule: the first two columns are text, the rest right-aligned."""
+    return [_row(*names), "|---|---|" + "---:|" * (len(names) - 2)]
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _geometric_mean(ratios: pd.Series) -> float:
+    return float(np.exp(np.log(ratios).mean()))
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
