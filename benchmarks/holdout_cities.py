@@ -24,15 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_scores
+from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores
 
-from demandcast.columns import GEOMETRY, MEASURE, MONTH, WARD_CODE
-from demandcast.features.spatial import queen_neighbours
+from demandcast.columns import MEASURE
 from demandcast.models.demand_model import base_of
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import aggregate, build_hierarchy
 from demandcast.models.reconcile import METHODS
-from demandcast.models.training import TrainConfig, train
+from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_IMPROVEMENT = {
@@ -52,15 +51,9 @@ def city_scores(seed: int) -> pd.DataFrame:
     "method:<name>" (the same base forecasts reconciled by each method, whichever the backtest chose).
     """
     hpanel, areas, wards, records = demo_city(seed)
-    as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     hierarchy = build_hierarchy(hpanel, areas)
-    config = TrainConfig(
-        horizon=12,
-        seed=seed,
-        as_of=as_of,
-        covariates=pd.DataFrame(wards.drop(columns=[GEOMETRY])).rename(columns={WARD_CODE: "area"}),
-        neighbours=queen_neighbours(wards),
-    )
+    config = holdout_config(seed, hpanel, wards)
+    as_of = config.as_of
     start = time.perf_counter()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
     seconds = time.perf_counter() - start

@@ -50,6 +50,18 @@ def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.D
     return hpanel, areas, wards, records
 
 
+def holdout_config(seed: int, hpanel: pd.DataFrame, wards: pd.DataFrame) -> TrainConfig:
+    """The holdout's training: as_of 12 months before the panel's end, horizon 12, ward covariates and
+    queen-contiguity neighbours, training seed `seed` (the city's)."""
+    return TrainConfig(
+        horizon=12,
+        seed=seed,
+        as_of=hpanel[MONTH].max() - pd.DateOffset(months=12),
+        covariates=pd.DataFrame(wards.drop(columns=[GEOMETRY])).rename(columns={WARD_CODE: "area"}),
+        neighbours=queen_neighbours(wards),
+    )
+
+
 def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per level and measure: mean MASE of the model and of seasonal naive, coverage 80/95.
 
@@ -197,15 +209,9 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0]
     hpanel, areas, wards, records = demo_city(args.seed)
-    as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
     hierarchy = build_hierarchy(hpanel, areas)
-    config = TrainConfig(
-        horizon=12,
-        seed=args.seed,
-        as_of=as_of,
-        covariates=pd.DataFrame(wards.drop(columns=[GEOMETRY])).rename(columns={WARD_CODE: "area"}),
-        neighbours=queen_neighbours(wards),
-    )
+    config = holdout_config(args.seed, hpanel, wards)
+    as_of = config.as_of
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
     seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start

@@ -21,15 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_scores
+from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores
 
-from demandcast.columns import ACTUAL, GEOMETRY, MEAN, MEASURE, MONTH, SERIES_ID, WARD_CODE
-from demandcast.features.spatial import queen_neighbours
+from demandcast.columns import ACTUAL, MEAN, MEASURE, MONTH, SERIES_ID
 from demandcast.models import reconcile
 from demandcast.models.demand_model import base_of
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import aggregate, build_hierarchy, summing_matrix, tags
-from demandcast.models.training import TrainConfig, train
+from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARES = {"forecast": None, "variance": 1.0, "root mean square": 0.5}
@@ -41,15 +40,9 @@ def trained(seed: int, work: Path) -> dict:
     path = work / f"city_{seed}.pkl"
     if not path.exists():
         hpanel, areas, wards, records = demo_city(seed)
-        as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
         hierarchy = build_hierarchy(hpanel, areas)
-        config = TrainConfig(
-            horizon=12,
-            seed=seed,
-            as_of=as_of,
-            covariates=pd.DataFrame(wards.drop(columns=[GEOMETRY])).rename(columns={WARD_CODE: "area"}),
-            neighbours=queen_neighbours(wards),
-        )
+        config = holdout_config(seed, hpanel, wards)
+        as_of = config.as_of
         result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
         work.mkdir(parents=True, exist_ok=True)
         with path.with_suffix(".tmp").open("wb") as f:
