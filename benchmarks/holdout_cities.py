@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores
+from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores, write_report
 
 from demandcast.columns import MEASURE
 from demandcast.models.demand_model import base_of
@@ -231,7 +231,8 @@ def main() -> None:
     seeds = list(range(1, args.cities + 1))
     scores = cached_scores(seeds, args.work)
     seconds = scores.groupby("seed")["train_seconds"].first()
-    text = "\n".join(
+    write_report(
+        args.out,
         [
             f"# The demo holdout on {len(seeds)} cities (seeds {seeds[0]}-{seeds[-1]})",
             "",
@@ -259,10 +260,8 @@ def main() -> None:
             "",
             *method_table(scores),
             "",
-        ]
+        ],
     )
-    args.out.write_text(text)
-    print(text)
 
 
 if __name__ == "__main__":

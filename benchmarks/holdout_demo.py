@@ -50,6 +50,13 @@ def demo_city(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.D
     return hpanel, areas, wards, records
 
 
+def write_report(path: Path, lines: list[str]) -> None:
+    """Write a markdown report (one string per line) to `path` and print it."""
+    text = "\n".join(lines)
+    path.write_text(text)
+    print(text)
+
+
 def holdout_config(seed: int, hpanel: pd.DataFrame, wards: pd.DataFrame) -> TrainConfig:
     """The holdout's training: as_of 12 months before the panel's end, horizon 12, ward covariates and
     queen-contiguity neighbours, training seed `seed` (the city's)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores
+from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores, write_report
 
 from demandcast.columns import ACTUAL, MEAN, MEASURE, MONTH, SERIES_ID
 from demandcast.models import reconcile
@@ -130,7 +130,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("cmdstanpy").disabled = True
     rows = pd.concat([city_rows(seed, args.work) for seed in args.seeds], ignore_index=True)
-    text = "\n".join(
+    write_report(
+        args.out,
         [
             f"# How the wards share their council service's gap ({len(args.seeds)} cities)",
             "",
@@ -141,10 +142,8 @@ def main() -> None:
             "",
             *table(rows),
             "",
-        ]
+        ],
     )
-    args.out.write_text(text)
-    print(text)
 
 
 if __name__ == "__main__":
