@@ -119,13 +119,13 @@ class ConformalIntervals:
         # the widening with the horizon instead of averaging it away
         per_root = scores.to_numpy() / np.sqrt(steps)
         pools = [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
+        weights = [len(pool) for pool in pools]
         columns = {}
         for level in self.levels:
             alpha = 1 - level / 100
             lo_name, hi_name = interval_columns(level)
             lo = [_conformal_quantile(pool, alpha / 2, lower=True) for pool in pools]
             hi = [_conformal_quantile(pool, 1 - alpha / 2) for pool in pools]
-            weights = [len(pool) for pool in pools]
             columns[lo_name] = isotonic_regression(lo, sample_weight=weights, increasing=False)
             columns[hi_name] = isotonic_regression(hi, sample_weight=weights, increasing=True)
         return pd.DataFrame(columns, index=pd.Index(unique, name=HORIZON_STEP))
