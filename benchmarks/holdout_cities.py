@@ -19,15 +19,20 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores, write_report
+from holdout_demo import (
+    LEVELS,
+    demo_city,
+    held_out_by_method,
+    holdout_config,
+    holdout_scores,
+    write_report,
+)
 
 from demandcast.columns import MEASURE
-from demandcast.models.demand_model import base_of
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import aggregate, build_hierarchy
 from demandcast.models.reconcile import METHODS
@@ -77,16 +82,8 @@ def city_scores(seed: int) -> pd.DataFrame:
 
 def every_method(model, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Held-out scores of the model's base forecasts reconciled by each method (means only)."""
-    bases = {
-        m: base_of([fit.models[level].predict(model.horizon) for level in fit.models])
-        for m, fit in model.measures.items()
-    }
-    frames = []
-    for method in METHODS:
-        measures = {m: replace(fit, method=method) for m, fit in model.measures.items()}
-        forecasts = replace(model, measures=measures).from_base(bases)
-        frames.append(holdout_scores(forecasts, full, as_of).assign(kind=f"method:{method}"))
-    return pd.concat(frames, ignore_index=True)
+    by_method = held_out_by_method(model, full, as_of, METHODS)
+    return pd.concat([s.assign(kind=f"method:{m}") for m, s in by_method.items()], ignore_index=True)
 
 
 def cached_scores(seeds: list[int], work: Path) -> pd.DataFrame:

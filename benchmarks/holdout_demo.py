@@ -146,17 +146,30 @@ def method_table(decisions: dict) -> list[str]:
     return lines
 
 
-def top_down_forms(model, full: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
-    """Held-out MASE of every level under each top-down form of reconciliation, the same base forecasts."""
-    bases = {  # the base forecasts once, reconciled by each form
+def base_forecasts(model) -> dict[str, pd.DataFrame]:
+    """Each measure's base forecasts (unique_id, month, mean): every level's chosen model, predicted once."""
+    return {
         m: base_of([fit.models[level].predict(model.horizon) for level in fit.models])
         for m, fit in model.measures.items()
     }
+
+
+def held_out_by_method(model, full: pd.DataFrame, as_of: pd.Timestamp, methods) -> dict[str, pd.DataFrame]:
+    """method -> holdout_scores of the model's base forecasts reconciled by that method (the same bases)."""
+    bases = base_forecasts(model)
     scores = {}
-    for method in TOP_DOWN_FORMS:
+    for method in methods:
         measures = {m: replace(fit, method=method) for m, fit in model.measures.items()}
-        forecasts = replace(model, measures=measures).from_base(bases)
-        scores[method] = holdout_scores(forecasts, full, as_of).set_index(["level", MEASURE])["err_model"]
+        scores[method] = holdout_scores(replace(model, measures=measures).from_base(bases), full, as_of)
+    return scores
+
+
+def top_down_forms(model, full: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
+    """Held-out MASE of every level under each top-down form of reconciliation, the same base forecasts."""
+    scores = {
+        method: frame.set_index(["level", MEASURE])["err_model"]
+        for method, frame in held_out_by_method(model, full, as_of, TOP_DOWN_FORMS).items()
+    }
     lines = [
         "Held-out MASE under each top-down form of reconciliation, from the same base forecasts (the"
         " method kept is starred above):",

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, holdout_config, holdout_scores, write_report
+from holdout_demo import LEVELS, base_forecasts, demo_city, holdout_config, holdout_scores, write_report
 
 from demandcast.columns import ACTUAL, MEAN, MEASURE, MONTH, SERIES_ID
 from demandcast.models import reconcile
-from demandcast.models.demand_model import base_of
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import aggregate, build_hierarchy, summing_matrix, tags
 from demandcast.models.training import train
@@ -56,7 +55,7 @@ def shared_by_error(base, s_df, node_tags, residuals, power: float) -> pd.DataFr
     """`top_down`'s council block, the wards taking the gap in proportion to residual variance ** power."""
     block_s, parent_of_bottom = reconcile._top_block(s_df, node_tags)
     block_ids = block_s[SERIES_ID]
-    top = [list(node_tags[level]) for level in reconcile._top_area_levels(node_tags)[::-1]][0]
+    top = list(node_tags[reconcile._top_area_levels(node_tags)[-1]])
     totals = reconcile.wls_var_keeping_top(
         base[base[SERIES_ID].isin(block_ids)], block_s, residuals[residuals[SERIES_ID].isin(block_ids)], top
     ).rename(columns={SERIES_ID: "parent", MEAN: "total"})
@@ -84,8 +83,8 @@ def city_rows(seed: int, work: Path) -> pd.DataFrame:
     s_df, node_tags = summing_matrix(model.hierarchy), tags(model.hierarchy)
     keys = model.nodes.drop(columns="level")
     frames = []
-    for measure, fit in model.measures.items():
-        base = base_of([fit.models[level].predict(model.horizon) for level in fit.models])
+    for measure, base in base_forecasts(model).items():
+        fit = model.measures[measure]
         variants = {"base": base}
         for name, power in SHARES.items():
             variants[name] = (
@@ -109,16 +108,16 @@ def table(rows: pd.DataFrame) -> list[str]:
         "| measure | level | " + " | ".join(f"{name} (worse)" for name in SHARES) + " |",
         "|---|---|" + "---:|" * len(SHARES),
     ]
-    order = {level: i for i, level in enumerate(LEVELS)}
     ratios = {name: np.log(wide[name] / wide["base"]) for name in SHARES}
     frame = pd.DataFrame(ratios).reset_index()
-    frame = frame.assign(order=frame["level"].map(order)).sort_values([MEASURE, "order"])
-    for (measure, level), cell in frame.groupby([MEASURE, "level"], sort=False):
+    frame = frame.assign(order=frame["level"].map(LEVELS.index)).sort_values([MEASURE, "order"])
+
+    def row(measure: str, level: str, cell: pd.DataFrame) -> str:
         cells = [f"{np.exp(cell[name].mean()):.3f} ({(cell[name] > 1e-9).sum()})" for name in SHARES]
-        lines.append(f"| {measure} | {level} | " + " | ".join(cells) + " |")
-    for measure, cell in frame.groupby(MEASURE):
-        cells = [f"{np.exp(cell[name].mean()):.3f} ({(cell[name] > 1e-9).sum()})" for name in SHARES]
-        lines.append(f"| {measure} | all nine levels | " + " | ".join(cells) + " |")
+        return f"| {measure} | {level} | " + " | ".join(cells) + " |"
+
+    lines += [row(m, level, cell) for (m, level), cell in frame.groupby([MEASURE, "level"], sort=False)]
+    lines += [row(m, "all nine levels", cell) for m, cell in frame.groupby(MEASURE)]
     return lines
 
 
