@@ -1,12 +1,12 @@
 """How the wards share their council service's gap: by forecast (`top_down`) or by backtest error.
 
-`top_down` gives each ward of a service its base forecast's share of the council service total. WLS-var
-with the total immutable on the one-level tree (the rule `top_down_by_level` uses inside the council
-block) instead adds to each ward a share of the gap between the total and the wards' sum in proportion to
-its backtest residual variance; a milder form shares it in proportion to the residuals' root mean square.
-This script trains each city as benchmarks/holdout_demo.py does (the model cached in --work), reconciles
-the same base forecasts of the held-out year all three ways (the council block as `top_down` does) and
-scores every level: the evidence of benchmarks/holdout.md decision 32.
+`top_down` gives each ward of a service its base forecast's share of the council service total;
+`top_down_by_error` instead adds to each ward a share of the gap between the total and the wards' sum in
+proportion to the root mean square of its backtest residuals (WLS with the total immutable on the
+one-level tree, the rule `top_down_by_level` uses inside the council block, with the errors' root mean
+square for their variance). This script trains each city as benchmarks/holdout_demo.py does (the model
+cached in --work), reconciles the same base forecasts of the held-out year both ways and scores every
+level: the evidence of benchmarks/holdout.md decisions 32 and 33.
 
 Usage: .venv/bin/python benchmarks/ward_shares.py [--seeds 20260331 0 1 2 ... 12]
        [--work /tmp/demandcast_ward_shares] [--out benchmarks/ward_shares.md]
@@ -21,17 +21,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, base_forecasts, demo_city, holdout_config, holdout_scores, write_report
+from holdout_demo import LEVELS, demo_city, held_out_by_method, holdout_config, holdout_scores, write_report
 
-from demandcast.columns import ACTUAL, MEAN, MEASURE, MONTH, SERIES_ID
+from demandcast.columns import MEASURE
 from demandcast.models import reconcile
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate, build_hierarchy, summing_matrix, tags
+from demandcast.models.hierarchy import aggregate, build_hierarchy
 from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARES = {"forecast": None, "variance": 1.0, "root mean square": 0.5}
-"""How a ward's share of the gap is weighted: None is `top_down` itself; else residual variance ** power."""
+SHARES = {"forecast": reconcile.TOP_DOWN, "root mean square": reconcile.TOP_DOWN_BY_ERROR}
+"""How a ward's share of the gap is weighted, and the reconciliation method that shares it so."""
 
 
 def trained(seed: int, work: Path) -> dict:
@@ -51,54 +51,16 @@ def trained(seed: int, work: Path) -> dict:
         return pickle.load(f)
 
 
-def shared_by_error(base, s_df, node_tags, residuals, power: float) -> pd.DataFrame:
-    """`top_down`'s council block, the wards taking the gap in proportion to residual variance ** power."""
-    block_s, parent_of_bottom = reconcile._top_block(s_df, node_tags)
-    block_ids = block_s[SERIES_ID]
-    top = list(node_tags[reconcile._top_area_levels(node_tags)[-1]])
-    totals = reconcile.wls_var_keeping_top(
-        base[base[SERIES_ID].isin(block_ids)], block_s, residuals[residuals[SERIES_ID].isin(block_ids)], top
-    ).rename(columns={SERIES_ID: "parent", MEAN: "total"})
-    squared = (residuals[ACTUAL] - residuals[MEAN]) ** 2
-    variance = squared.groupby(residuals[SERIES_ID]).mean()
-    bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
-    bottom = bottom.assign(
-        parent=bottom[SERIES_ID].map(parent_of_bottom).to_numpy(),
-        weight=bottom[SERIES_ID].map(variance).fillna(0.0).to_numpy() ** power,
-    ).merge(totals, on=["parent", MONTH], how="left", validate="many_to_one")
-    family = bottom.groupby(["parent", MONTH])
-    weights, sums = family["weight"].transform("sum"), family[MEAN].transform("sum")
-    size = family["weight"].transform("size")
-    share = np.where(weights > 0, bottom["weight"] / weights.where(weights > 0, 1.0), 1.0 / size)
-    values = bottom[MEAN] + share * (bottom["total"] - sums)
-    shared = base[[SERIES_ID, MONTH]].merge(
-        bottom[[SERIES_ID, MONTH]].assign(**{MEAN: values.to_numpy()}), on=[SERIES_ID, MONTH], how="left"
-    )
-    return reconcile.non_negative(shared.fillna({MEAN: 0.0}), s_df)
-
-
 def city_rows(seed: int, work: Path) -> pd.DataFrame:
     city = trained(seed, work)
     model = city["model"]
-    s_df, node_tags = summing_matrix(model.hierarchy), tags(model.hierarchy)
-    keys = model.nodes.drop(columns="level")
-    frames = []
-    for measure, base in base_forecasts(model).items():
-        fit = model.measures[measure]
-        variants = {"base": base}
-        for name, power in SHARES.items():
-            variants[name] = (
-                reconcile.reconcile(base, s_df, node_tags, (reconcile.TOP_DOWN,), fit.residuals)[
-                    reconcile.TOP_DOWN
-                ]
-                if power is None
-                else shared_by_error(base, s_df, node_tags, fit.residuals, power)
-            )
-        for name, forecasts in variants.items():
-            keyed = forecasts.merge(keys, on=SERIES_ID).assign(**{MEASURE: measure})
-            scores = holdout_scores(keyed, city["full"], city["as_of"])
-            frames.append(scores[scores["level"].isin(LEVELS)].assign(variant=name, seed=seed))
-    return pd.concat(frames, ignore_index=True)
+    by_method = held_out_by_method(model, city["full"], city["as_of"], tuple(SHARES.values()))
+    base = holdout_scores(model.base_forecast().drop(columns="level"), city["full"], city["as_of"])
+    variants = {"base": base, **{name: by_method[method] for name, method in SHARES.items()}}
+    return pd.concat(
+        [s[s["level"].isin(LEVELS)].assign(variant=name, seed=seed) for name, s in variants.items()],
+        ignore_index=True,
+    )
 
 
 def table(rows: pd.DataFrame) -> list[str]:

@@ -8,11 +8,13 @@ from hierarchicalforecast.core import HierarchicalReconciliation
 from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, MEAN, MONTH, SERIES_ID, SERVICE
 from demandcast.models.hierarchy import build_hierarchy, summing_matrix, tags
 from demandcast.models.reconcile import (
+    ALL_METHODS,
     METHODS,
     TOP_DOWN_FORMS,
     _reconciler,
     non_negative,
     reconcile,
+    top_down,
     wls_var_keeping_top,
     wls_var_level_by_level,
 )
@@ -43,7 +45,7 @@ def test_every_method_is_coherent_and_non_negative(hierarchy):
         s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
     )
     past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
-    out = reconcile(base, s_df, tags(hierarchy), METHODS, residuals=past)
+    out = reconcile(base, s_df, tags(hierarchy), ALL_METHODS, residuals=past)
     matrix = s_df.drop(columns=SERIES_ID).to_numpy()
     for frame in out.values():
         wide = frame.pivot(index=MONTH, columns=SERIES_ID, values=MEAN)[s_df[SERIES_ID]].to_numpy()
@@ -338,3 +340,34 @@ def test_middle_out_keeps_the_council_client_groups_and_their_sum(hierarchy):
 
     groups_and_their_sum = ["council|c|older_people|all", "council|c|children|all", "council|c|all|all"]
     np.testing.assert_allclose(council[groups_and_their_sum], [42.0, 5.0, 47.0])
+
+
+def test_top_down_by_error_gives_the_wards_their_services_gap_in_proportion_to_their_errors(hierarchy):
+    rng = np.random.default_rng(5)
+    s_df, base, council_service = _block_coherent_base(hierarchy, rng)
+    home_care = {"w1": 8.0, "w2": 10.0, "w3": 6.0}  # sum 24; the council's home care is 30: a gap of 6
+    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
+    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
+    months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    past = _frame(s_df[SERIES_ID], months, lambda n: rng.normal(5, 1, n))
+    past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
+    alternating = np.tile([1.0, -1.0], len(months) // 2)  # root mean square error 1 x the size
+    for ward, size in zip(wards, [1.0, 3.0, 0.0], strict=True):
+        rows = past[SERIES_ID] == ward
+        past.loc[rows, ACTUAL] = past.loc[rows, MEAN] + size * alternating
+
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down_by_error",), residuals=past)["top_down_by_error"]
+
+    got = got.set_index(SERIES_ID)[MEAN]
+    # the gap of 6 shared 1 : 3 : 0; a ward never forecast wrong keeps its forecast
+    np.testing.assert_allclose(got[list(wards)], [9.5, 14.5, 6.0])
+    assert got["council|c|older_people|home_care"] == pytest.approx(council_service["older_people|home_care"])
+
+
+def test_top_down_refuses_an_unknown_share_rule(hierarchy):
+    rng = np.random.default_rng(6)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    past = _frame(s_df[SERIES_ID], [pd.Timestamp("2023-01-01")], lambda n: rng.normal(5, 1, n))
+    past[ACTUAL] = past[MEAN]
+    with pytest.raises(ValueError, match="shares 'median'"):
+        top_down(base, s_df, tags(hierarchy), past, shares="median")
