@@ -19,7 +19,7 @@ from demandcast.columns import (
     VALUE,
 )
 from demandcast.errors import InputError
-from demandcast.models.global_gbm import GlobalGBMForecaster
+from demandcast.models.global_gbm import GlobalGBMForecaster, _append_month, _tail
 
 N_AREAS = 6
 SERVICES = ("home_care", "residential")
@@ -110,6 +110,26 @@ def test_same_seed_same_forecasts():
         return GlobalGBMForecaster(neighbours=RING, max_iter=40, random_state=3).fit(y).predict(6)
 
     pd.testing.assert_frame_equal(forecast(), forecast())
+
+
+def test_recursive_forecast_equals_featurising_the_whole_history_at_every_step():
+    y = shared_season_panel(n_months=36)
+    model = GlobalGBMForecaster(covariates=covariates(), neighbours=RING, max_iter=40).fit(y)
+
+    history, expected = model.history_, []
+    for month in pd.date_range(y[MONTH].max(), periods=7, freq="MS")[1:]:
+        extended = _append_month(history, month)
+        step = model._design(extended, only_month=month)  # every feature rebuilt from the long history
+        step = step.assign(**{VALUE: model._predict_rows(step)})
+        expected.append(step[[SERIES_ID, MONTH, VALUE]].rename(columns={VALUE: MEAN}))
+        filled = extended[VALUE].to_numpy(copy=True)
+        filled[(extended[MONTH] == month).to_numpy()] = step[VALUE].to_numpy()
+        history = _tail(extended.assign(**{VALUE: filled}), model.lookback_)
+    expected = pd.concat(expected).sort_values([SERIES_ID, MONTH]).reset_index(drop=True)
+
+    got = model.predict(6)
+
+    pd.testing.assert_frame_equal(got, expected.astype({SERIES_ID: "str"}), check_exact=False, rtol=1e-12)
 
 
 def test_protected_characteristics_never_become_features():

@@ -4,7 +4,8 @@ Every (series, month) row becomes a training example whose features are that ser
 (lags, rolling means), its calendar, its area's covariates, its service keys as categories and
 its neighbours' past (spatial lags). Counts use the Poisson loss; cost uses ``cost_loss``.
 Forecasts are recursive by default: predict one month for every series at once, append it to
-the history, featurise the next month. ``strategy="direct"`` instead trains one model whose rows
+the history, featurise the next month (features.recursion updates only the features that move with
+the month, equal to rebuilding the design frame). ``strategy="direct"`` instead trains one model whose rows
 are (origin, horizon) pairs, with the horizon as a feature.
 """
 
@@ -21,6 +22,7 @@ from demandcast.errors import InputError
 from demandcast.features.calendar import calendar_features
 from demandcast.features.design import CATEGORICAL_KEYS, design_frame, feature_names
 from demandcast.features.lags import DEFAULT_LAGS, DEFAULT_WINDOWS
+from demandcast.features.recursion import RecursiveFeatures
 from demandcast.models.base import Forecaster, check_horizon, check_series_frame, future_months, infer_freq
 
 STRATEGIES = ("recursive", "direct")
@@ -166,14 +168,21 @@ class GlobalGBMForecaster(Forecaster):
     # --- forecasting -----------------------------------------------------------------------
 
     def _predict_recursive(self, h: int) -> pd.DataFrame:
-        history = self.history_
-        steps = []
-        for month in future_months(self.last_month_, h, self.freq_):
-            extended = _append_month(history, month)
-            step = self._design(extended, only_month=month)
-            step = step.assign(**{VALUE: self._predict_rows(step)})
-            steps.append(step)
-            history = _tail(_with_month_values(extended, month, step[VALUE]), self.lookback_)
+        months = future_months(self.last_month_, h, self.freq_)
+        first = self._design(_append_month(self.history_, months[0]), only_month=months[0])
+        features = RecursiveFeatures(
+            first,
+            self.history_,
+            start=self.start_,
+            lags=self.lags,
+            windows=self.windows,
+            neighbours=self.neighbours,
+        )
+        step, steps = features.first, list[pd.DataFrame]()
+        for month in months:
+            if steps:
+                step = features.after(steps[-1][VALUE].to_numpy(), month)
+            steps.append(step.assign(**{VALUE: self._predict_rows(step)}))
         return _as_forecast(pd.concat(steps, ignore_index=True))
 
     def _predict_direct(self, h: int) -> pd.DataFrame:
@@ -257,16 +266,6 @@ def _append_month(history: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
     """The history plus one row per series at ``month`` with an unknown (NaN) value."""
     last = history.drop_duplicates(SERIES_ID, keep="last")
     return _append_rows(history, last.assign(**{MONTH: month, VALUE: np.nan}))
-
-
-def _with_month_values(history: pd.DataFrame, month: pd.Timestamp, values: pd.Series) -> pd.DataFrame:
-    """The history with ``month``'s rows given ``values``, in the order those rows appear.
-
-    Equal to appending the forecast rows to the history before ``month`` and sorting again.
-    """
-    filled = history[VALUE].to_numpy(dtype=float, copy=True)
-    filled[(history[MONTH] == month).to_numpy()] = values.to_numpy(dtype=float)
-    return history.assign(**{VALUE: filled})
 
 
 def _append_rows(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
