@@ -112,12 +112,15 @@ def test_same_seed_same_forecasts():
     pd.testing.assert_frame_equal(forecast(), forecast())
 
 
-def test_recursive_forecast_equals_featurising_the_whole_history_at_every_step():
-    y = shared_season_panel(n_months=36)
+@pytest.mark.parametrize("freq", ["MS", "QS"])
+def test_recursive_forecast_equals_featurising_the_whole_history_at_every_step(freq):
+    y = shared_season_panel(n_months=60 if freq == "QS" else 36)
+    if freq == "QS":
+        y = y[y[MONTH].dt.month.isin([1, 4, 7, 10])].reset_index(drop=True)
     model = GlobalGBMForecaster(covariates=covariates(), neighbours=RING, max_iter=40).fit(y)
 
     history, expected = model.history_, []
-    for month in pd.date_range(y[MONTH].max(), periods=7, freq="MS")[1:]:
+    for month in pd.date_range(y[MONTH].max(), periods=7, freq=freq)[1:]:
         extended = _append_month(history, month)
         step = model._design(extended, only_month=month)  # every feature rebuilt from the long history
         step = step.assign(**{VALUE: model._predict_rows(step)})
