@@ -371,3 +371,20 @@ def test_top_down_refuses_an_unknown_share_rule(hierarchy):
     past[ACTUAL] = past[MEAN]
     with pytest.raises(ValueError, match="shares 'median'"):
         top_down(base, s_df, tags(hierarchy), past, shares="median")
+
+
+def test_middle_out_by_service_keeps_the_council_services_and_sums_the_groups_and_total(hierarchy):
+    rng = np.random.default_rng(7)
+    s_df, base, council_service = _block_coherent_base(hierarchy, rng)
+    base.loc[base[SERIES_ID] == "council|c|all|all", MEAN] = 60.0  # neither the total
+    base.loc[base[SERIES_ID] == "council|c|older_people|all", MEAN] = 50.0  # nor a group adds up
+
+    council = _reconciled_means(hierarchy, s_df, base, "middle_out_by_service", rng)
+
+    services = [f"council|c|{pair}" for pair in council_service]
+    np.testing.assert_allclose(council[services], list(council_service.values()))
+    sums = ["council|c|older_people|all", "council|c|children|all", "council|c|all|all"]
+    np.testing.assert_allclose(council[sums], [42.0, 5.0, 47.0])
+    home_care = [f"ward|{area}|older_people|home_care" for area in AREAS[AREA]]
+    given = base.set_index(SERIES_ID)[MEAN]
+    np.testing.assert_allclose(council[home_care], given[home_care] / given[home_care].sum() * 30.0)

@@ -14,7 +14,10 @@ towards the sum of a thousand noisy ward forecasts, and each ward keeps its own 
 `top_down_by_level` is the same with the block reconciled one level at a time from its totals down,
 so that the client groups are not drawn towards the sum of their services either; `middle_out` keeps
 the block's second level (the client groups) instead, its total their sum (the middle-out approach of
-Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 2nd ed., section 10.5);
+Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 2nd ed., section 10.5), and
+`middle_out_by_service` its bottom level (the council services), the client groups and total their
+sums: where the services' own forecasts are the best (the council caseload's stock-flow model, whose
+sum beat the total's own models on 14 cities: benchmarks/holdout.md, decision 35);
 `top_down_by_error` shares each top-area service total's gap by the bottom areas' backtest errors
 instead of their forecasts (WLS with the parent immutable on the one-level tree, weighted by each
 ward's root mean square error), so that the wards forecast worst absorb the correction.
@@ -37,16 +40,19 @@ from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
 TOP_DOWN_BY_LEVEL, MIDDLE_OUT = "top_down_by_level", "middle_out"
+MIDDLE_OUT_BY_SERVICE = "middle_out_by_service"
 TOP_DOWN_BY_ERROR = "top_down_by_error"
 BY_FORECAST, BY_ERROR = "forecast", "error"
 TOP_DOWN_FORMS: dict[str, tuple[int | None, str]] = {
     TOP_DOWN: (None, BY_FORECAST),
     TOP_DOWN_BY_LEVEL: (0, BY_FORECAST),
     MIDDLE_OUT: (1, BY_FORECAST),
+    MIDDLE_OUT_BY_SERVICE: (-1, BY_FORECAST),
     TOP_DOWN_BY_ERROR: (None, BY_ERROR),
 }
 """The methods that reconcile the top area's block and share it out to the bottom (`top_down`): the
-block level each keeps at its base forecasts (None: the block reconciled at once around its totals) and
+block level each keeps at its base forecasts (None: the block reconciled at once around its totals; -1:
+its bottom level, the top area's services) and
 how the bottom nodes share their top-area node (`BY_FORECAST` or `BY_ERROR`)."""
 METHODS: tuple[str, ...] = (
     BOTTOM_UP,
@@ -57,6 +63,7 @@ METHODS: tuple[str, ...] = (
     TOP_DOWN,
     TOP_DOWN_BY_LEVEL,
     MIDDLE_OUT,
+    MIDDLE_OUT_BY_SERVICE,
 )
 """The methods the backtest chooses between by default. `top_down_by_error` is left out: offered to
 that choice it changed nothing on 12 cities and lost on both product cities (benchmarks/holdout.md,
@@ -136,9 +143,10 @@ def top_down(
             with `BY_ERROR`, the bottom nodes' weights.
         kept_level: None (`top_down`) reconciles the block at once around its totals; a level of
             the block counted from the top (0: the totals, `top_down_by_level`; 1: the level below
-            them, `middle_out`) keeps its base forecasts and the block is reconciled one level at a
-            time from it (wls_var_level_by_level), so that no level is drawn towards the sums of the
-            levels below it.
+            them, `middle_out`; -1: the bottom, the top area's services, `middle_out_by_service`)
+            keeps its base forecasts and the block is reconciled one level at a time from it
+            (wls_var_level_by_level), so that no level is drawn towards the sums of the levels
+            below it; the levels above it are its sums.
         shares: `BY_FORECAST` or `BY_ERROR`, the bottom nodes' weights.
 
     Returns:
@@ -157,7 +165,8 @@ def top_down(
         if kept_level is None:
             totals = wls_var_keeping_top(block_base, block_s, block_residuals, kept=block_levels[0])
         else:
-            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels, kept_level)
+            kept = kept_level % len(block_levels)
+            totals = wls_var_level_by_level(block_base, block_s, block_residuals, block_levels, kept)
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     start = bottom[MEAN].clip(lower=0.0)
