@@ -11,6 +11,7 @@ they say whether a target holds in expectation.
 Each city's scores are cached in --work (one parquet per seed), so a run can be extended or resumed.
 
 Usage: .venv/bin/python benchmarks/holdout_cities.py [--cities 10] [--work /tmp/demandcast_holdout_cities]
+       [--kept MEASURE=METHOD]
        [--out benchmarks/holdout_cities.md]
 """
 
@@ -29,6 +30,7 @@ from holdout_demo import (
     held_out_by_method,
     holdout_config,
     holdout_scores,
+    kept_argument,
     write_report,
 )
 
@@ -49,7 +51,7 @@ TARGET_IMPROVEMENT = {
 COVERAGE_TOLERANCE = 0.05
 
 
-def city_scores(seed: int) -> pd.DataFrame:
+def city_scores(seed: int, kept_methods: dict[str, str] | None = None) -> pd.DataFrame:
     """Held-out scores of one city, with train seconds and the chosen models and reconciliation method.
 
     `kind` is "reconciled" (the engine's forecasts), "base" (each level's chosen model alone) or
@@ -57,7 +59,7 @@ def city_scores(seed: int) -> pd.DataFrame:
     """
     hpanel, areas, wards, records = demo_city(seed)
     hierarchy = build_hierarchy(hpanel, areas)
-    config = holdout_config(seed, hpanel, wards)
+    config = holdout_config(seed, hpanel, wards, kept_methods)
     as_of = config.as_of
     start = time.perf_counter()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
@@ -86,14 +88,14 @@ def every_method(model, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame
     return pd.concat([s.assign(kind=f"method:{m}") for m, s in by_method.items()], ignore_index=True)
 
 
-def cached_scores(seeds: list[int], work: Path) -> pd.DataFrame:
-    """Every seed's scores, trained now unless cached in `work`."""
+def cached_scores(seeds: list[int], work: Path, kept_methods: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every seed's scores, trained now unless cached in `work` (one `work` per `kept_methods`)."""
     work.mkdir(parents=True, exist_ok=True)
     frames = []
     for seed in seeds:
         path = work / f"city_{seed}.parquet"
         if not path.exists():
-            scores = city_scores(seed)
+            scores = city_scores(seed, kept_methods)
             scores.to_parquet(path.with_suffix(".tmp"))
             path.with_suffix(".tmp").replace(path)
             print(f"city {seed}: trained in {scores['train_seconds'].iloc[0]:.0f} s", flush=True)
@@ -223,10 +225,11 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=10, help="cities with seeds 1..N")
     parser.add_argument("--work", type=Path, default=Path("/tmp/demandcast_holdout_cities"))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "holdout_cities.md")
+    parser.add_argument("--kept", type=kept_argument, action="append", default=[], metavar="MEASURE=METHOD")
     args = parser.parse_args()
     logging.getLogger("cmdstanpy").disabled = True
     seeds = list(range(1, args.cities + 1))
-    scores = cached_scores(seeds, args.work)
+    scores = cached_scores(seeds, args.work, dict(args.kept))
     seconds = scores.groupby("seed")["train_seconds"].first()
     write_report(
         args.out,
@@ -234,7 +237,8 @@ def main() -> None:
             f"# The demo holdout on {len(seeds)} cities (seeds {seeds[0]}-{seeds[-1]})",
             "",
             "`.venv/bin/python benchmarks/holdout_cities.py "
-            f"--cities {args.cities}`; each city trained as benchmarks/holdout_demo.py trains one "
+            f"--cities {args.cities}{''.join(f' --kept {m}={k}' for m, k in args.kept)}`; each city trained"
+            " as benchmarks/holdout_demo.py trains one "
             f"(train {seconds.min():.0f}-{seconds.max():.0f} s per city, median {seconds.median():.0f} s).",
             "",
             "## Targets per level (reconciled forecasts)",

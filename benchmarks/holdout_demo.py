@@ -57,16 +57,27 @@ def write_report(path: Path, lines: list[str]) -> None:
     print(text)
 
 
-def holdout_config(seed: int, hpanel: pd.DataFrame, wards: pd.DataFrame) -> TrainConfig:
+def holdout_config(
+    seed: int, hpanel: pd.DataFrame, wards: pd.DataFrame, kept_methods: dict[str, str] | None = None
+) -> TrainConfig:
     """The holdout's training: as_of 12 months before the panel's end, horizon 12, ward covariates and
-    queen-contiguity neighbours, training seed `seed` (the city's)."""
+    queen-contiguity neighbours, training seed `seed` (the city's); `kept_methods` as TrainConfig's."""
     return TrainConfig(
         horizon=12,
         seed=seed,
         as_of=hpanel[MONTH].max() - pd.DateOffset(months=12),
         covariates=pd.DataFrame(wards.drop(columns=[GEOMETRY])).rename(columns={WARD_CODE: "area"}),
         neighbours=queen_neighbours(wards),
+        kept_methods=kept_methods or {},
     )
+
+
+def kept_argument(text: str) -> tuple[str, str]:
+    """`--kept MEASURE=METHOD`: the reconciliation method kept for a measure (TrainConfig.kept_methods)."""
+    measure, _, method = text.partition("=")
+    if not measure or not method:
+        raise argparse.ArgumentTypeError(f"--kept {text!r}: expected MEASURE=METHOD")
+    return measure, method
 
 
 def holdout_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -226,11 +237,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--save", type=Path, default=None, help="also write the forecasts to this parquet")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "holdout_run.md")
+    parser.add_argument("--kept", type=kept_argument, action="append", default=[], metavar="MEASURE=METHOD")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     hpanel, areas, wards, records = demo_city(args.seed)
     hierarchy = build_hierarchy(hpanel, areas)
-    config = holdout_config(args.seed, hpanel, wards)
+    config = holdout_config(args.seed, hpanel, wards, dict(args.kept))
     as_of = config.as_of
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from demandcast.columns import ACTUAL, AREA, CLIENT_GROUP, CUTOFF, MEAN, MONTH, SERIES_ID, SERVICE, VALUE
 from demandcast.models.hierarchy import build_hierarchy, level_series
@@ -66,3 +67,33 @@ def test_residuals_of_a_window_are_left_out_when_enough_remain():
     assert len(kept) == 36
     short = residuals[residuals[MONTH] >= MONTHS[-20]]  # 8 months outside the window: too few
     assert len(_residuals_outside(short, months)) == len(short)
+
+
+def _inputs(seed):
+    rng = np.random.default_rng(seed)
+    panel = _panel(rng)
+    hierarchy = build_hierarchy(panel, AREAS)
+    by_level = level_series(panel, hierarchy)
+    backtest = _backtest(by_level, rng)
+    residuals = backtest.groupby([SERIES_ID, MONTH], as_index=False).last()
+    residuals = residuals[[SERIES_ID, MONTH, ACTUAL]].assign(**{MEAN: residuals[CHOSEN].to_numpy()})
+    return backtest, by_level, hierarchy, residuals
+
+
+def test_a_kept_method_is_kept_whatever_the_backtest_chooses_and_the_choice_is_recorded():
+    inputs = _inputs(0)
+    _, chosen, chosen_decision, _ = choose_reconciliation(*inputs, methods=METHODS, freq="MS", max_loss=0.5)
+    kept = next(m for m in METHODS if m != chosen)
+
+    out, method, decision, _ = choose_reconciliation(
+        *inputs, methods=METHODS, freq="MS", max_loss=0.5, kept=kept
+    )
+
+    assert method == kept and decision["method"] == kept
+    assert chosen_decision["reason"] in decision["reason"]
+    np.testing.assert_array_equal(out[RECONCILED], out[f"{RECONCILED}_{kept}"])
+
+
+def test_a_kept_method_that_is_not_compared_is_refused():
+    with pytest.raises(ValueError, match="kept reconciliation method 'median'"):
+        choose_reconciliation(*_inputs(1), methods=METHODS, freq="MS", max_loss=0.5, kept="median")

@@ -134,6 +134,19 @@ def test_metrics_report_every_model_chosen_and_reconciled(result):
     assert {"backtest", "reconciliation", "intervals", "fit"} <= set(result.stage_seconds)
 
 
+def test_a_kept_reconciliation_method_is_used_for_its_measure_alone(panel, result):
+    chosen = result.decisions["caseload"]["reconciliation"]["method"]
+    kept = next(m for m in ("bottom_up", "ols") if m != chosen)
+    config = _config(kept_methods={"caseload": kept})
+
+    out = train(panel, build_hierarchy(panel, synthetic_areas(4)), config)
+
+    assert out.decisions["caseload"]["reconciliation"]["method"] == kept
+    assert "kept by the configuration" in out.decisions["caseload"]["reconciliation"]["reason"]
+    for measure in set(out.decisions) - {"caseload"}:
+        assert out.decisions[measure]["reconciliation"] == result.decisions[measure]["reconciliation"]
+
+
 def test_backtest_has_at_least_three_origins_and_a_chosen_column(result):
     assert result.backtest["cutoff"].nunique() >= 3
     assert {"chosen", "reconciled", MEASURE, AREA_LEVEL}.issubset(result.backtest.columns)

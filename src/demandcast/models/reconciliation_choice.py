@@ -26,18 +26,25 @@ def choose_reconciliation(
     methods: tuple[str, ...],
     freq: str,
     max_loss: float,
+    kept: str | None = None,
 ) -> tuple[pd.DataFrame, str, dict, dict[str, pd.DataFrame]]:
-    """Reconcile the backtest with every method and keep one.
+    """Reconcile the backtest with every method and keep one: the backtest's choice, or `kept`.
 
     Args:
         backtest: columns level, unique_id, cutoff, month, actual, `chosen` (the base forecasts).
         by_level: level -> the level's series (unique_id, month, value), for the MASE scales.
         residuals: columns unique_id, month, actual, mean: the base forecasts' backtest residuals.
+        kept: a method of `methods` to keep whatever the backtest says (the choice is still recorded).
+
+    Raises:
+        ValueError: `kept` is not one of `methods`.
 
     Returns:
         (the backtest with a `reconciled_<method>` column per method and `reconciled` for the kept
         one, the kept method, the decision record, level -> scores of base and every method).
     """
+    if kept is not None and kept not in methods:
+        raise ValueError(f"kept reconciliation method {kept!r}: not among the methods {list(methods)}")
     backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals)
     columns = [CHOSEN, *map(reconciled_column, methods)]
     scaled = {
@@ -51,6 +58,9 @@ def choose_reconciliation(
         for cutoff, levels in appearing.groupby(CUTOFF, sort=True)
     }
     method, decision = method_decision(method_scores, methods, max_loss, origin_scores)
+    if kept is not None:
+        reason = f"{kept}: kept by the configuration (the backtest's choice: {decision['reason']})"
+        method, decision = kept, {**decision, "method": kept, "reason": reason}
     backtest[RECONCILED] = backtest[reconciled_column(method)]
     return backtest, method, decision, method_scores
 

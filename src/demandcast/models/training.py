@@ -94,6 +94,9 @@ class TrainConfig:
         combination_k: the combination candidate averages this many of the best candidates.
         reconciliation_max_loss: when no reconciliation method is no worse than the base forecasts
             at every level, the cap on any level's backtest loss (scoring.method_decision).
+        kept_methods: measure -> the reconciliation method kept for it instead of the backtest's
+            choice (every method in `methods` is still scored and reported), e.g.
+            {"caseload": "middle_out_by_service"} (benchmarks/holdout.md, decision 35).
         caseload_paths: council caseload paths per origin (features.caseload_paths), set by
             `train` from the records; the stock-flow candidate's input (council caseload by service).
     """
@@ -113,6 +116,7 @@ class TrainConfig:
     gbm_learning_rate: float = 0.1
     combination_k: int = 3
     reconciliation_max_loss: float = 0.5
+    kept_methods: dict[str, str] = field(default_factory=dict)
     caseload_paths: pd.DataFrame | None = field(default=None, repr=False)
 
 
@@ -193,7 +197,7 @@ def train(
         fitting = background.submit(fit) if executor is not None else None
         with threadpool_limits(limits=1):
             outcomes = {
-                m: _reconciled(by_level, selections[m], hierarchy, config, freq, clock, floors.get(m))
+                m: _reconciled(by_level, selections[m], hierarchy, config, freq, clock, floors.get(m), m)
                 for m, by_level in series.items()
             }
         fitted = fit() if fitting is None else fitting.result()
@@ -271,10 +275,13 @@ def _selected(by_level, levels, config, freq, clock) -> _Selection:
     return _Selection(chosen, members, scores, _with_chosen(backtest, chosen))
 
 
-def _reconciled(by_level, selection: _Selection, hierarchy, config, freq, clock, floor=None) -> _Outcome:
+def _reconciled(
+    by_level, selection: _Selection, hierarchy, config, freq, clock, floor=None, measure=None
+) -> _Outcome:
     """The reconciliation method and calibrated intervals of one measure, from its selection's backtest.
 
-    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names.
+    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names;
+    `config.kept_methods[measure]`, if any, is kept instead of the backtest's choice.
     """
     chosen, members, backtest = selection.chosen, selection.members, selection.backtest
     with clock("reconciliation"):
@@ -287,6 +294,7 @@ def _reconciled(by_level, selection: _Selection, hierarchy, config, freq, clock,
             methods=config.methods,
             freq=freq,
             max_loss=config.reconciliation_max_loss,
+            kept=config.kept_methods.get(measure),
         )
     with clock("intervals"):
         intervals, coverage, held_out = calibrated_intervals(
