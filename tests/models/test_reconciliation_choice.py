@@ -41,13 +41,7 @@ def _backtest(by_level, rng) -> pd.DataFrame:
 
 
 def test_every_method_gets_a_column_and_the_kept_one_is_the_reconciled_column():
-    rng = np.random.default_rng(0)
-    panel = _panel(rng)
-    hierarchy = build_hierarchy(panel, AREAS)
-    by_level = level_series(panel, hierarchy)
-    backtest = _backtest(by_level, rng)
-    residuals = backtest.groupby([SERIES_ID, MONTH], as_index=False).last()
-    residuals = residuals[[SERIES_ID, MONTH, ACTUAL]].assign(**{MEAN: residuals[CHOSEN].to_numpy()})
+    backtest, by_level, hierarchy, residuals = _inputs(0)
     out, method, decision, scores = choose_reconciliation(
         backtest, by_level, hierarchy, residuals, methods=METHODS, freq="MS", max_loss=0.5
     )
@@ -70,6 +64,7 @@ def test_residuals_of_a_window_are_left_out_when_enough_remain():
 
 
 def _inputs(seed):
+    """A backtest of the chosen forecasts, its level series, hierarchy and residuals."""
     rng = np.random.default_rng(seed)
     panel = _panel(rng)
     hierarchy = build_hierarchy(panel, AREAS)
