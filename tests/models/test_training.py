@@ -147,6 +147,15 @@ def test_a_kept_reconciliation_method_is_used_for_its_measure_alone(panel, resul
         assert out.decisions[measure]["reconciliation"] == result.decisions[measure]["reconciliation"]
 
 
+@pytest.mark.parametrize(
+    ("kept", "message"),
+    [({"visits": "ols"}, "measure 'visits' is not in the panel"), ({"caseload": "median"}, "'median'")],
+)
+def test_a_kept_method_for_an_unknown_measure_or_not_compared_is_refused(panel, kept, message):
+    with pytest.raises(InputError, match=message):
+        train(panel, build_hierarchy(panel, synthetic_areas(4)), _config(kept_methods=kept))
+
+
 def test_backtest_has_at_least_three_origins_and_a_chosen_column(result):
     assert result.backtest["cutoff"].nunique() >= 3
     assert {"chosen", "reconciled", MEASURE, AREA_LEVEL}.issubset(result.backtest.columns)

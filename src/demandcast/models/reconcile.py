@@ -51,9 +51,9 @@ TOP_DOWN_FORMS: dict[str, tuple[int | None, str]] = {
     TOP_DOWN_BY_ERROR: (None, BY_ERROR),
 }
 """The methods that reconcile the top area's block and share it out to the bottom (`top_down`): the
-block level each keeps at its base forecasts (None: the block reconciled at once around its totals; -1:
-its bottom level, the top area's services) and
-how the bottom nodes share their top-area node (`BY_FORECAST` or `BY_ERROR`)."""
+block level each keeps at its base forecasts (None: the block reconciled at once around its totals;
+-1: its bottom level, the top area's services) and how the bottom nodes share their top-area node
+(`BY_FORECAST` or `BY_ERROR`)."""
 METHODS: tuple[str, ...] = (
     BOTTOM_UP,
     MINT_SHRINK,

@@ -158,11 +158,13 @@ def train(
     stay in this process.
 
     Raises:
-        InputError: for a horizon outside 1..36 or a panel with no months before `as_of`.
+        InputError: for a horizon outside 1..36, a panel with no months before `as_of`, or a kept
+            reconciliation method for a measure the panel does not have or a method not compared.
     """
     check_horizon(config.horizon)
     if config.n_windows < 1:
         raise InputError(f"n_windows {config.n_windows}: must be at least 1")
+    _check_kept_methods(config, hpanel)
     clock = _Clock()
     panel = _panel_up_to(hpanel, config.as_of)
     freq = infer_freq(panel[MONTH])
@@ -273,6 +275,15 @@ def _selected(by_level, levels, config, freq, clock) -> _Selection:
         members = {lvl: names for lvl, (_, _, names) in combined.items()}
         chosen = {level: choose(scores[level], [*candidates[level], COMBINATION]) for level in by_level}
     return _Selection(chosen, members, scores, _with_chosen(backtest, chosen))
+
+
+def _check_kept_methods(config: TrainConfig, hpanel: pd.DataFrame) -> None:
+    measures = set(hpanel[MEASURE].unique())
+    for measure, method in config.kept_methods.items():
+        if measure not in measures:
+            raise InputError(f"kept_methods: measure {measure!r} is not in the panel ({sorted(measures)})")
+        if method not in config.methods:
+            raise InputError(f"kept_methods: {method!r} for {measure!r} is not among {list(config.methods)}")
 
 
 def _reconciled(
