@@ -15,6 +15,8 @@ from demandcast.features.lags import lag_name, lagged_values, rolling_mean_name,
 from demandcast.features.spatial import spatial_lag_name, spatial_lags
 
 CATEGORICAL_KEYS: tuple[str, ...] = (CLIENT_GROUP, SERVICE)
+SPATIAL_CELL_KEYS: tuple[str, ...] = (CLIENT_GROUP, SERVICE, MEASURE)
+"""The keys that, with the area, identify a series: spatial lags average neighbours within one cell."""
 SPATIALLY_LAGGED_LAGS: tuple[int, ...] = (1, 12)
 
 
@@ -54,7 +56,7 @@ def design_frame(
         frame = area_covariates(frame, covariates, covariate_names(covariates))
     spatial = _spatial_sources(lags)
     if neighbours is not None and AREA in frame.columns and spatial:
-        cells = [key for key in (CLIENT_GROUP, SERVICE, MEASURE) if key in frame.columns]
+        cells = spatial_cells(frame)
         frame = spatial_lags(frame, neighbours, spatial, cell_cols=cells)
     return frame
 
@@ -75,6 +77,11 @@ def feature_names(
     if neighbours is not None and AREA in history.columns:
         names += [spatial_lag_name(source) for source in _spatial_sources(lags)]
     return names + [key for key in CATEGORICAL_KEYS if key in history.columns]
+
+
+def spatial_cells(frame: pd.DataFrame) -> list[str]:
+    """The cell keys (SPATIAL_CELL_KEYS) the frame has."""
+    return [key for key in SPATIAL_CELL_KEYS if key in frame.columns]
 
 
 def covariate_names(covariates: pd.DataFrame) -> list[str]:

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from demandcast.columns import AREA, CLIENT_GROUP, MEASURE, MONTH, SERIES_ID, SERVICE, VALUE
+from demandcast.columns import AREA, MONTH, SERIES_ID, VALUE
 from demandcast.features.calendar import CALENDAR_FEATURES, calendar_features
+from demandcast.features.design import spatial_cells
 from demandcast.features.lags import lag_name, rolling_mean_name
-from demandcast.features.spatial import spatial_lag_name
+from demandcast.features.spatial import NEIGHBOUR, neighbour_edges, spatial_lag_name
 
 
 class RecursiveFeatures:
@@ -100,15 +101,10 @@ def _neighbours_mean(adjacent: sparse.csr_matrix, values: np.ndarray) -> np.ndar
 
 def _neighbour_matrix(frame: pd.DataFrame, neighbours: Mapping[str, Sequence[str]]) -> sparse.csr_matrix:
     """rows x rows, 1 where the column's row is a neighbouring area's in the same cell (as spatial_lags)."""
-    cells = [key for key in (CLIENT_GROUP, SERVICE, MEASURE) if key in frame.columns]
+    cells = spatial_cells(frame)
     rows = frame[[AREA, *cells]].astype("str").assign(_row=np.arange(len(frame)))
-    edges = pd.DataFrame(
-        [(area, other) for area, others in neighbours.items() for other in others],
-        columns=[AREA, "_neighbour"],
-        dtype="str",
-    )
-    pairs = rows.merge(edges, on=AREA).merge(
-        rows.rename(columns={AREA: "_neighbour", "_row": "_other"}), on=["_neighbour", *cells]
+    pairs = rows.merge(neighbour_edges(neighbours), on=AREA).merge(
+        rows.rename(columns={AREA: NEIGHBOUR, "_row": "_other"}), on=[NEIGHBOUR, *cells]
     )
     ones = np.ones(len(pairs))
     return sparse.csr_matrix((ones, (pairs["_row"], pairs["_other"])), shape=(len(frame), len(frame)))

@@ -12,7 +12,8 @@ import pandas as pd
 
 from demandcast.columns import AREA, MONTH, WARD_CODE
 
-_NEIGHBOUR = "_neighbour"
+NEIGHBOUR = "_neighbour"
+"""The neighbouring area's column of `neighbour_edges`."""
 
 
 def spatial_lag_name(column: str) -> str:
@@ -68,10 +69,10 @@ def spatial_lags(
         A copy of ``frame`` with one ``spatial_<column>`` column per input column, in the input's row order.
     """
     keys = [*cell_cols, month_col]
-    edges = _neighbour_edges(neighbours, area_col)
-    values = frame[[area_col, *keys, *columns]].rename(columns={area_col: _NEIGHBOUR})
+    edges = neighbour_edges(neighbours, area_col)
+    values = frame[[area_col, *keys, *columns]].rename(columns={area_col: NEIGHBOUR})
     means = (
-        edges.merge(values, on=_NEIGHBOUR)
+        edges.merge(values, on=NEIGHBOUR)
         .groupby([area_col, *keys], observed=True, sort=False)[list(columns)]
         .mean()
         .rename(columns=spatial_lag_name)
@@ -80,6 +81,7 @@ def spatial_lags(
     return frame.assign(**{name: joined[name].to_numpy() for name in means.columns})
 
 
-def _neighbour_edges(neighbours: Mapping[str, Sequence[str]], area_col: str) -> pd.DataFrame:
+def neighbour_edges(neighbours: Mapping[str, Sequence[str]], area_col: str = AREA) -> pd.DataFrame:
+    """One row per (area, neighbouring area): columns ``area_col`` and NEIGHBOUR."""
     pairs = [(area, other) for area, others in neighbours.items() for other in others]
-    return pd.DataFrame(pairs, columns=[area_col, _NEIGHBOUR], dtype="str")
+    return pd.DataFrame(pairs, columns=[area_col, NEIGHBOUR], dtype="str")
