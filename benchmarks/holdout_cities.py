@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 from holdout_demo import (
     LEVELS,
-    demo_city,
     held_out_by_method,
-    holdout_config,
+    holdout_city,
     holdout_scores,
     kept_argument,
     write_report,
@@ -36,7 +35,7 @@ from holdout_demo import (
 
 from demandcast.columns import MEASURE
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate, build_hierarchy
+from demandcast.models.hierarchy import aggregate
 from demandcast.models.reconcile import METHODS
 from demandcast.models.training import train
 
@@ -57,9 +56,7 @@ def city_scores(seed: int, kept_methods: dict[str, str] | None = None) -> pd.Dat
     `kind` is "reconciled" (the engine's forecasts), "base" (each level's chosen model alone) or
     "method:<name>" (the same base forecasts reconciled by each method, whichever the backtest chose).
     """
-    hpanel, areas, wards, records = demo_city(seed)
-    hierarchy = build_hierarchy(hpanel, areas)
-    config = holdout_config(seed, hpanel, wards, kept_methods)
+    hpanel, hierarchy, config, records = holdout_city(seed, kept_methods)
     as_of = config.as_of
     start = time.perf_counter()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)

@@ -29,7 +29,7 @@ from demandcast.features.panel import monthly_panel
 from demandcast.features.spatial import queen_neighbours
 from demandcast.models.demand_model import base_of
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate, build_hierarchy, node_ids
+from demandcast.models.hierarchy import Hierarchy, aggregate, build_hierarchy, node_ids
 from demandcast.models.reconcile import TOP_DOWN_FORMS
 from demandcast.models.training import TrainConfig, train
 
@@ -70,6 +70,14 @@ def holdout_config(
         neighbours=queen_neighbours(wards),
         kept_methods=kept_methods or {},
     )
+
+
+def holdout_city(
+    seed: int, kept_methods: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, Hierarchy, TrainConfig, pd.DataFrame]:
+    """The demo city of `seed`: its panel, hierarchy, holdout training configuration and records."""
+    hpanel, areas, wards, records = demo_city(seed)
+    return hpanel, build_hierarchy(hpanel, areas), holdout_config(seed, hpanel, wards, kept_methods), records
 
 
 def kept_argument(text: str) -> tuple[str, str]:
@@ -240,9 +248,7 @@ def main() -> None:
     parser.add_argument("--kept", type=kept_argument, action="append", default=[], metavar="MEASURE=METHOD")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    hpanel, areas, wards, records = demo_city(args.seed)
-    hierarchy = build_hierarchy(hpanel, areas)
-    config = holdout_config(args.seed, hpanel, wards, dict(args.kept))
+    hpanel, hierarchy, config, records = holdout_city(args.seed, dict(args.kept))
     as_of = config.as_of
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)

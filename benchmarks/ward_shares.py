@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, demo_city, held_out_by_method, holdout_config, holdout_scores, write_report
+from holdout_demo import LEVELS, held_out_by_method, holdout_city, holdout_scores, write_report
 
 from demandcast.columns import MEASURE
 from demandcast.models import reconcile
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate, build_hierarchy
+from demandcast.models.hierarchy import aggregate
 from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,9 +38,7 @@ def trained(seed: int, work: Path) -> dict:
     """The city's model trained to 12 months before its end, the full aggregated panel and as_of (cached)."""
     path = work / f"city_{seed}.pkl"
     if not path.exists():
-        hpanel, areas, wards, records = demo_city(seed)
-        hierarchy = build_hierarchy(hpanel, areas)
-        config = holdout_config(seed, hpanel, wards)
+        hpanel, hierarchy, config, records = holdout_city(seed)
         as_of = config.as_of
         result = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records)
         work.mkdir(parents=True, exist_ok=True)
