@@ -107,9 +107,16 @@ def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(rec
     assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
 
 
-def test_council_group_and_total_caseload_intervals_are_no_narrower_than_the_records_predict(records_run):
-    result, folder, _, _ = records_run
+def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_intervals(records_run):
+    result, folder, uri, _ = records_run
     assert result.exit_code == EXIT_OK, result.output
+    mlflow.set_tracking_uri(uri)
+    served = mlflow.pyfunc.load_model("models:/demandcast@champion").unwrap_python_model().model_
+    caseload = served.measures["caseload"]
+    assert caseload.chosen["council/service"] == "stock_flow"
+    assert (caseload.method, caseload.floor_is_whole) == ("middle_out_by_service", True)
+    decision = json.loads((folder / "out" / "decisions.json").read_text())["caseload"]["reconciliation"]
+    assert decision["reason"].startswith("middle_out_by_service: kept by the configuration")
     data = data_from_records(
         folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
     )
@@ -117,16 +124,21 @@ def test_council_group_and_total_caseload_intervals_are_no_narrower_than_the_rec
     paths = caseload_paths(
         data.records, councils, {pd.Timestamp("2024-06-01"): 3}, data.hpanel["month"].min()
     )
-    paths = paths[paths["service"] == "all"]  # the levels of few series (models.noise_floor)
     forecasts = pd.read_parquet(folder / "out" / "forecasts.parquet")
     council = forecasts[(forecasts["area_level"] == "council") & (forecasts["measure"] == "caseload")]
     keys = ["area", "client_group", "service", "month"]
     merged = council.merge(paths, on=keys, suffixes=("", "_path"))
     assert len(merged) == len(paths) > 0
-    z_80, z_95 = NormalDist().inv_cdf(0.9), NormalDist().inv_cdf(0.975)
-    noise = np.sqrt(merged["variance"])
-    assert (merged["hi_80"] - merged["mean"] >= z_80 * noise - 1e-9).all()
-    assert (merged["hi_95"] - merged["mean"] >= z_95 * noise - 1e-9).all()
+    # every council node's forecast is the stock-flow's own mean, the services' and their sums
+    np.testing.assert_allclose(merged["mean"], merged["mean_path"], rtol=1e-9)
+    # the levels of few series (models.noise_floor) get the records' predictive intervals alone
+    summed = merged[merged["service"] == "all"]
+    assert len(summed) > 0
+    noise = np.sqrt(summed["variance"])
+    for level in (80, 95):
+        half = NormalDist().inv_cdf(0.5 + level / 200) * noise
+        np.testing.assert_allclose(summed[f"hi_{level}"], summed["mean"] + half, rtol=1e-9)
+        np.testing.assert_allclose(summed[f"lo_{level}"], (summed["mean"] - half).clip(lower=0), rtol=1e-9)
 
 
 def test_the_served_model_floors_the_council_caseload_levels_of_few_series_only(records_run):

@@ -41,6 +41,15 @@ def test_intervals_are_widened_to_the_noise_and_no_further():
     assert out["hi_80"].tolist()[2:] == pytest.approx([5.0 + Z_80 * 10.0, 6.0])
 
 
+def test_a_whole_floor_replaces_the_intervals_it_names_narrower_or_wider():
+    floor = pd.DataFrame({SERIES_ID: ["a", "a"], MONTH: list(MONTHS), NOISE_SD: [4.0, 4.0]})
+    out = with_noise_floor(_forecasts(), floor, (80,), whole=True)
+    half = Z_80 * 4.0
+    # a: month 1 (99-101) widens and month 2 (90-110) narrows to the same +/- 5.13; b has no floor
+    assert out["lo_80"].tolist() == pytest.approx([100 - half, 100 - half, 4.0, 4.0])
+    assert out["hi_80"].tolist() == pytest.approx([100 + half, 100 + half, 6.0, 6.0])
+
+
 def test_no_floor_leaves_the_intervals_and_the_input_unchanged():
     forecasts = _forecasts()
     before = forecasts.copy()
@@ -103,7 +112,7 @@ def test_levels_of_more_series_than_the_limit_get_no_floor():
     assert len(noise_floor(paths, nodes, "council", max_series=3)) == 4
 
 
-def test_held_out_coverage_is_scored_on_the_floored_intervals():
+def _council_backtest() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     cutoffs = pd.to_datetime(["2023-03-01", "2023-09-01", "2024-03-01"])
     rows = []
@@ -121,10 +130,25 @@ def test_held_out_coverage_is_scored_on_the_floored_intervals():
                     "reconciled": 1000.0 + rng.normal(0, 1),
                 }
             )
-    backtest = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def test_held_out_coverage_is_scored_on_the_floored_intervals():
+    backtest = _council_backtest()
     floor = backtest[[SERIES_ID, CUTOFF, MONTH]].assign(**{NOISE_SD: 1000.0})
     _, plain, _ = calibrated_intervals(backtest, (80,), column="reconciled")
     _, floored, held_out = calibrated_intervals(backtest, (80,), column="reconciled", floor=floor)
     assert floored["council/all"]["coverage_80"] == 1.0
     assert floored["council/all"]["width_80"] > plain["council/all"]["width_80"]
     assert (held_out["hi_80"] - held_out["lo_80"]).min() >= Z_80 * 1000.0
+
+
+def test_a_whole_floor_gives_the_held_out_intervals_and_their_coverage_alone():
+    backtest = _council_backtest()  # errors of sd 30 around the forecast
+    floor = backtest[[SERIES_ID, CUTOFF, MONTH]].assign(**{NOISE_SD: 3.0})
+    _, widened, _ = calibrated_intervals(backtest, (80,), column="reconciled", floor=floor)
+    _, whole, held_out = calibrated_intervals(
+        backtest, (80,), column="reconciled", floor=floor, floor_is_whole=True
+    )
+    np.testing.assert_allclose(held_out["hi_80"] - held_out["lo_80"], 2 * Z_80 * 3.0)
+    assert whole["council/all"]["coverage_80"] < 0.3 < widened["council/all"]["coverage_80"]

@@ -71,6 +71,8 @@ class MeasureModel:
         intervals: level -> fitted conformal intervals (apply(forecasts) adds the interval columns).
         noise_floor: unique_id, month, noise_sd: the intervals' floor where the records give it
             (models.noise_floor), or None.
+        floor_is_whole: the floored series' forecasts are the stock-flow's own, so their intervals
+            are mean +/- z x noise_sd alone (models.noise_floor).
     """
 
     chosen: dict[str, str]
@@ -79,6 +81,7 @@ class MeasureModel:
     residuals: pd.DataFrame
     intervals: dict[str, Any]
     noise_floor: pd.DataFrame | None = None
+    floor_is_whole: bool = False
 
 
 @dataclass
@@ -170,7 +173,9 @@ class DemandModel:
         keyed = coherent.merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
         frames = [fit.intervals[level].apply(group) for level, group in keyed.groupby("level", sort=False)]
         levels = tuple(next(iter(fit.intervals.values())).levels)
-        out = with_noise_floor(pd.concat(frames, ignore_index=True), fit.noise_floor, levels)
+        out = with_noise_floor(
+            pd.concat(frames, ignore_index=True), fit.noise_floor, levels, whole=fit.floor_is_whole
+        )
         out = out.assign(**{MEASURE: measure})
         out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)
         return out

@@ -11,7 +11,12 @@ from demandcast.models.noise_floor import with_noise_floor
 
 
 def calibrated_intervals(
-    backtest: pd.DataFrame, levels: tuple[int, ...], *, column: str, floor: pd.DataFrame | None = None
+    backtest: pd.DataFrame,
+    levels: tuple[int, ...],
+    *,
+    column: str,
+    floor: pd.DataFrame | None = None,
+    floor_is_whole: bool = False,
 ) -> tuple[dict, dict, pd.DataFrame]:
     """Conformal intervals per level, stretched to cover their nominal share leaving each origin out.
 
@@ -25,6 +30,8 @@ def calibrated_intervals(
         column: the forecast column the intervals are built around.
         floor: noise standard deviations (unique_id, cutoff, month, noise_sd; models.noise_floor)
             the held-out intervals are widened to, after the stretch; the coverage is of those.
+        floor_is_whole: the floor replaces the intervals of the rows it names (with_noise_floor's
+            `whole`).
 
     Returns:
         level -> fitted intervals; level -> coverage and width of the held-out intervals; the
@@ -42,7 +49,7 @@ def calibrated_intervals(
             ignore_index=True,
         )
         factors = {lvl: _widening(held_out, lvl) for lvl in levels}
-        scored = with_noise_floor(_widened(held_out, factors), floor, levels)
+        scored = with_noise_floor(_widened(held_out, factors), floor, levels, whole=floor_is_whole)
         intervals[level] = ConformalIntervals(levels=levels).fit(frame, column).widened(factors)
         coverage[level] = {
             **interval_scores(scored, levels),

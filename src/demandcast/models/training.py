@@ -49,16 +49,17 @@ from demandcast.models.backtest import backtest_cutoffs
 from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION, MeanForecaster, best_members, combination_column
 from demandcast.models.demand_model import DemandModel, MeasureModel, base_of, measure_series
-from demandcast.models.hierarchy import Hierarchy
+from demandcast.models.hierarchy import Hierarchy, level_name
 from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.noise_floor import noise_floor
-from demandcast.models.reconcile import METHODS
+from demandcast.models.reconcile import METHODS, MIDDLE_OUT_BY_SERVICE
 from demandcast.models.reconciliation_choice import choose_reconciliation
 from demandcast.models.scoring import level_scores
 from demandcast.models.selection import (
     CHOSEN,
     GLOBAL_GBM,
     RECONCILED,
+    STOCK_FLOW,
     build_models,
     candidate_names,
     choose,
@@ -96,7 +97,11 @@ class TrainConfig:
             at every level, the cap on any level's backtest loss (scoring.method_decision).
         kept_methods: measure -> the reconciliation method kept for it instead of the backtest's
             choice (every method in `methods` is still scored and reported), e.g.
-            {"caseload": "middle_out_by_service"} (benchmarks/holdout.md, decision 35).
+            {"caseload": "bottom_up"}.
+        stock_flow_middle_out: where the backtest picks the records' stock-flow model for the
+            council caseload by service, keep those forecasts and sum them to the council's client
+            groups and total (`middle_out_by_service`) whatever the reconciliation backtest says,
+            unless `kept_methods` names another method (benchmarks/holdout.md, decisions 35-36).
         caseload_paths: council caseload paths per origin (features.caseload_paths), set by
             `train` from the records; the stock-flow candidate's input (council caseload by service).
     """
@@ -117,6 +122,7 @@ class TrainConfig:
     combination_k: int = 3
     reconciliation_max_loss: float = 0.5
     kept_methods: dict[str, str] = field(default_factory=dict)
+    stock_flow_middle_out: bool = True
     caseload_paths: pd.DataFrame | None = field(default=None, repr=False)
 
 
@@ -216,6 +222,7 @@ def train(
             outcome.residuals,
             outcome.intervals,
             _at_origin(floors.get(measure), panel[MONTH].max()),
+            outcome.floor_is_whole,
         )
         for measure, outcome in outcomes.items()
     }
@@ -249,6 +256,7 @@ class _Outcome:
     backtest: pd.DataFrame
     metrics: dict
     decision: dict
+    floor_is_whole: bool
 
 
 @dataclass
@@ -291,8 +299,10 @@ def _reconciled(
 ) -> _Outcome:
     """The reconciliation method and calibrated intervals of one measure, from its selection's backtest.
 
-    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names;
-    `config.kept_methods[measure]`, if any, is kept instead of the backtest's choice.
+    `floor` (models.noise_floor, per backtest origin) widens the held-out intervals it names, or
+    replaces them where those series' forecasts are the stock-flow's own (_stock_flow_sums);
+    `config.kept_methods[measure]`, if any, is kept instead of the backtest's choice, and else
+    `middle_out_by_service` where the stock-flow forecasts the council services (_stock_flow_kept).
     """
     chosen, members, backtest = selection.chosen, selection.members, selection.backtest
     with clock("reconciliation"):
@@ -305,17 +315,36 @@ def _reconciled(
             methods=config.methods,
             freq=freq,
             max_loss=config.reconciliation_max_loss,
-            kept=config.kept_methods.get(measure),
+            kept=config.kept_methods.get(measure) or _stock_flow_kept(config, chosen),
         )
+    whole = floor is not None and _stock_flow_sums(method, chosen)
     with clock("intervals"):
         intervals, coverage, held_out = calibrated_intervals(
-            backtest, config.levels, column=RECONCILED, floor=floor
+            backtest, config.levels, column=RECONCILED, floor=floor, floor_is_whole=whole
         )
         backtest = backtest.merge(held_out, on=[SERIES_ID, CUTOFF, MONTH], how="left", validate="one_to_one")
     metrics = metrics_table(selection.scores, method_scores, coverage, chosen, method)
     combination_members = {lvl: names for lvl, names in members.items() if chosen[lvl] == COMBINATION}
     decision = {"chosen_models": chosen, "combinations": combination_members, "reconciliation": decision}
-    return _Outcome(chosen, members, method, residuals, intervals, backtest, metrics, decision)
+    return _Outcome(chosen, members, method, residuals, intervals, backtest, metrics, decision, whole)
+
+
+def _stock_flow_kept(config: TrainConfig, chosen: dict[str, str]) -> str | None:
+    """`middle_out_by_service` when the stock-flow forecasts the council services and the rule is on.
+
+    On 12 cities no decision had seen, the sum of the stock-flow's services beat the council total's
+    own forecast, for which three backtest origins picked six different models; the backtest's
+    choice among the reconciliation methods took this one in 3 of the 12 (benchmarks/holdout.md,
+    decisions 35-36).
+    """
+    wanted = config.stock_flow_middle_out and MIDDLE_OUT_BY_SERVICE in config.methods
+    return MIDDLE_OUT_BY_SERVICE if wanted and _stock_flow_sums(MIDDLE_OUT_BY_SERVICE, chosen) else None
+
+
+def _stock_flow_sums(method: str, chosen: dict[str, str]) -> bool:
+    """The council services are the stock-flow's forecasts, kept, and the levels above are their sums."""
+    services = level_name(COUNCIL_LEVEL, SERVICE)
+    return method == MIDDLE_OUT_BY_SERVICE and chosen.get(services) == STOCK_FLOW
 
 
 def _with_combination(frame, history, candidates, k, freq):
