@@ -17,7 +17,8 @@ the block's second level (the client groups) instead, its total their sum (the m
 Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 2nd ed., section 10.5), and
 `middle_out_by_service` its bottom level (the council services), the client groups and total their
 sums: where the services' own forecasts are the best (the council caseload's stock-flow model, whose
-sum beat the total's own models on 14 cities: benchmarks/holdout.md, decision 35);
+sum beat the total's own models on 14 cities: benchmarks/holdout.md, decision 35; training keeps it
+whenever that model is chosen, decision 36);
 `top_down_by_error` shares each top-area service total's gap by the bottom areas' backtest errors
 instead of their forecasts (WLS with the parent immutable on the one-level tree, weighted by each
 ward's root mean square error), so that the wards forecast worst absorb the correction.
