@@ -116,7 +116,7 @@ def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_in
     assert caseload.chosen["council/service"] == "stock_flow"
     assert (caseload.method, caseload.floor_is_whole) == ("middle_out_by_service", True)
     decision = json.loads((folder / "out" / "decisions.json").read_text())["caseload"]["reconciliation"]
-    assert decision["reason"].startswith("middle_out_by_service: kept by the configuration")
+    assert decision["reason"].startswith("middle_out_by_service: kept by the stock-flow rule")
     data = data_from_records(
         folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
     )

@@ -27,6 +27,7 @@ def choose_reconciliation(
     freq: str,
     max_loss: float,
     kept: str | None = None,
+    kept_because: str = "the configuration",
 ) -> tuple[pd.DataFrame, str, dict, dict[str, pd.DataFrame]]:
     """Reconcile the backtest with every method and keep one: the backtest's choice, or `kept`.
 
@@ -35,6 +36,7 @@ def choose_reconciliation(
         by_level: level -> the level's series (unique_id, month, value), for the MASE scales.
         residuals: columns unique_id, month, actual, mean: the base forecasts' backtest residuals.
         kept: a method of `methods` to keep whatever the backtest says (the choice is still recorded).
+        kept_because: what keeps it, for the decision's reason.
 
     Raises:
         ValueError: `kept` is not one of `methods`.
@@ -59,7 +61,7 @@ def choose_reconciliation(
     }
     method, decision = method_decision(method_scores, methods, max_loss, origin_scores)
     if kept is not None:
-        reason = f"{kept}: kept by the configuration (the backtest's choice: {decision['reason']})"
+        reason = f"{kept}: kept by {kept_because} (the backtest's choice: {decision['reason']})"
         method, decision = kept, {**decision, "method": kept, "reason": reason}
     backtest[RECONCILED] = backtest[reconciled_column(method)]
     return backtest, method, decision, method_scores

@@ -305,6 +305,9 @@ def _reconciled(
     `middle_out_by_service` where the stock-flow forecasts the council services (_stock_flow_kept).
     """
     chosen, members, backtest = selection.chosen, selection.members, selection.backtest
+    kept, because = config.kept_methods.get(measure), "the configuration (kept_methods)"
+    if kept is None and (kept := _stock_flow_kept(config, chosen)):
+        because = "the stock-flow rule (stock_flow_middle_out)"
     with clock("reconciliation"):
         residuals = residual_frame(backtest, CHOSEN)
         backtest, method, decision, method_scores = choose_reconciliation(
@@ -315,7 +318,8 @@ def _reconciled(
             methods=config.methods,
             freq=freq,
             max_loss=config.reconciliation_max_loss,
-            kept=config.kept_methods.get(measure) or _stock_flow_kept(config, chosen),
+            kept=kept,
+            kept_because=because,
         )
     whole = floor is not None and _stock_flow_sums(method, chosen)
     with clock("intervals"):
