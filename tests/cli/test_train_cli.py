@@ -18,6 +18,7 @@ from demandcast.data.wards import load_wards, write_wards
 from demandcast.features.caseload_paths import caseload_paths
 from demandcast.models.noise_floor import FLOOR_MAX_SERIES
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
+from demandcast.models.training import TrainConfig, train
 from demandcast.pipeline import data_from_records
 
 pytestmark = pytest.mark.slow
@@ -139,6 +140,23 @@ def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_in
         half = NormalDist().inv_cdf(0.5 + level / 200) * noise
         np.testing.assert_allclose(summed[f"hi_{level}"], summed["mean"] + half, rtol=1e-9)
         np.testing.assert_allclose(summed[f"lo_{level}"], (summed["mean"] - half).clip(lower=0), rtol=1e-9)
+
+
+def test_a_kept_method_overrides_the_stock_flow_rule_and_the_floor_only_widens(records_run):
+    _, folder, _, _ = records_run
+    data = data_from_records(
+        folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
+    )
+    models = ("seasonal_naive", "mean_of_last_year", "stock_flow")
+    config = TrainConfig(horizon=3, allowed_models=models, kept_methods={"caseload": "top_down"})
+
+    result = train(data.hpanel, data.hierarchy, config, records=data.records)
+
+    caseload = result.model.measures["caseload"]
+    assert caseload.chosen["council/service"] == "stock_flow"
+    assert (caseload.method, caseload.floor_is_whole) == ("top_down", False)
+    reason = result.decisions["caseload"]["reconciliation"]["reason"]
+    assert reason.startswith("top_down: kept by the configuration")
 
 
 def test_the_served_model_floors_the_council_caseload_levels_of_few_series_only(records_run):
