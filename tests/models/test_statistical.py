@@ -29,7 +29,7 @@ def test_ets_forecast_equals_statsmodels_damped_holt_winters(y):
     values = y.loc[y[SERIES_ID] == "s001", VALUE].to_numpy()
     expected = (
         ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=12)
-        .fit()
+        .fit(use_brute=False)
         .forecast(18)
     )
 

@@ -78,7 +78,11 @@ class ETSForecaster(LocalForecaster):
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            fitted = model.fit()
+            # no brute-force grid for the optimiser's start: it was the largest single item of a
+            # training; without it ETS costs about 40% less, training 15% less, and on 12 held-out
+            # cities the forecasts were as good (cost 3% better, starts 0.3% worse; benchmarks/holdout.md,
+            # decision 37)
+            fitted = model.fit(use_brute=False)
         season = fitted.season[-m:] if seasonal else np.array([])
         state = EtsState(fitted.level[-1], fitted.trend[-1], fitted.params["damping_trend"], season)
         return (
