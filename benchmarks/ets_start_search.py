@@ -97,10 +97,9 @@ def report(rows: pd.DataFrame) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     for name, r in summary.iterrows():
-        lines.append(
-            f"| {name} | {r['fits']} | {1000 * r['ms_per_fit']:.0f} | {r['mean MASE over the cells']:.3f}"
-            f" | {r['cells better than the grid']} of {len(default)} |"
-        )
+        better = f"{int(r['cells better than the grid'])} of {len(default)}"
+        mase = r["mean MASE over the cells"]
+        lines.append(f"| {name} | {int(r['fits'])} | {1000 * r['ms_per_fit']:.0f} | {mase:.3f} | {better} |")
     lines += ["", "| city | measure | level | " + " | ".join(VARIANTS) + " |", "|---|---|---|" + "---:|" * 4]
     for (city, measure, level), group in cells.groupby(level=["city", "measure", "level"], sort=False):
         values = " | ".join(f"{v:.3f}" for v in group.to_numpy())
