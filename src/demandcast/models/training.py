@@ -342,13 +342,17 @@ def _stock_flow_kept(config: TrainConfig, chosen: dict[str, str]) -> str | None:
     decisions 35-36).
     """
     wanted = config.stock_flow_middle_out and MIDDLE_OUT_BY_SERVICE in config.methods
-    return MIDDLE_OUT_BY_SERVICE if wanted and _stock_flow_sums(MIDDLE_OUT_BY_SERVICE, chosen) else None
+    return MIDDLE_OUT_BY_SERVICE if wanted and _stock_flow_services(chosen) else None
 
 
 def _stock_flow_sums(method: str, chosen: dict[str, str]) -> bool:
     """The council services are the stock-flow's forecasts, kept, and the levels above are their sums."""
-    services = level_name(COUNCIL_LEVEL, SERVICE)
-    return method == MIDDLE_OUT_BY_SERVICE and chosen.get(services) == STOCK_FLOW
+    return method == MIDDLE_OUT_BY_SERVICE and _stock_flow_services(chosen)
+
+
+def _stock_flow_services(chosen: dict[str, str]) -> bool:
+    """The backtest picked the stock-flow model for the council caseload by service."""
+    return chosen.get(level_name(COUNCIL_LEVEL, SERVICE)) == STOCK_FLOW
 
 
 def _with_combination(frame, history, candidates, k, freq):
