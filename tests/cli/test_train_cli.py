@@ -108,6 +108,25 @@ def test_records_give_the_council_caseload_by_service_a_stock_flow_candidate(rec
     assert all("stock_flow" not in metrics[level] for level in metrics if not level.startswith("council/"))
 
 
+def _records_data(folder):
+    return data_from_records(
+        folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
+    )
+
+
+def _council_caseload_beside_paths(forecasts: pd.DataFrame, data) -> pd.DataFrame:
+    """The council caseload forecasts of the records run's last month beside its caseload paths."""
+    councils = data.hierarchy.areas.set_index("area")["council"]
+    paths = caseload_paths(
+        data.records, councils, {pd.Timestamp("2024-06-01"): 3}, data.hpanel["month"].min()
+    )
+    council = forecasts[(forecasts["area_level"] == "council") & (forecasts["measure"] == "caseload")]
+    keys = ["area", "client_group", "service", "month"]
+    merged = council.merge(paths, on=keys, suffixes=("", "_path"))
+    assert len(merged) == len(paths) > 0
+    return merged
+
+
 def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_intervals(records_run):
     result, folder, uri, _ = records_run
     assert result.exit_code == EXIT_OK, result.output
@@ -118,18 +137,8 @@ def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_in
     assert (caseload.method, caseload.floor_is_whole) == ("middle_out_by_service", True)
     decision = json.loads((folder / "out" / "decisions.json").read_text())["caseload"]["reconciliation"]
     assert decision["reason"].startswith("middle_out_by_service: kept by the stock-flow rule")
-    data = data_from_records(
-        folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
-    )
-    councils = data.hierarchy.areas.set_index("area")["council"]
-    paths = caseload_paths(
-        data.records, councils, {pd.Timestamp("2024-06-01"): 3}, data.hpanel["month"].min()
-    )
     forecasts = pd.read_parquet(folder / "out" / "forecasts.parquet")
-    council = forecasts[(forecasts["area_level"] == "council") & (forecasts["measure"] == "caseload")]
-    keys = ["area", "client_group", "service", "month"]
-    merged = council.merge(paths, on=keys, suffixes=("", "_path"))
-    assert len(merged) == len(paths) > 0
+    merged = _council_caseload_beside_paths(forecasts, _records_data(folder))
     # every council node's forecast is the stock-flow's own mean, the services' and their sums
     np.testing.assert_allclose(merged["mean"], merged["mean_path"], rtol=1e-9)
     # the levels of few series (models.noise_floor) get the records' predictive intervals alone
@@ -144,9 +153,7 @@ def test_the_stock_flow_council_services_are_kept_and_summed_with_the_records_in
 
 def test_a_kept_method_overrides_the_stock_flow_rule_and_the_floor_only_widens(records_run):
     _, folder, _, _ = records_run
-    data = data_from_records(
-        folder / "records.csv", folder / "wards.geojson", start="2021-01", as_of="2024-06-30"
-    )
+    data = _records_data(folder)
     models = ("seasonal_naive", "mean_of_last_year", "stock_flow")
     config = TrainConfig(horizon=3, allowed_models=models, kept_methods={"caseload": "top_down"})
 
@@ -157,6 +164,13 @@ def test_a_kept_method_overrides_the_stock_flow_rule_and_the_floor_only_widens(r
     assert (caseload.method, caseload.floor_is_whole) == ("top_down", False)
     reason = result.decisions["caseload"]["reconciliation"]["reason"]
     assert reason.startswith("top_down: kept by the configuration")
+    summed = _council_caseload_beside_paths(result.forecasts, data).query("service == 'all'")
+    assert len(summed) > 0
+    noise = np.sqrt(summed["variance"])
+    for level in (80, 95):
+        half = NormalDist().inv_cdf(0.5 + level / 200) * noise
+        assert (summed[f"hi_{level}"] - summed["mean"] >= half - 1e-9).all()
+        assert (summed["mean"] - summed[f"lo_{level}"] >= np.minimum(half, summed["mean"]) - 1e-9).all()
 
 
 def test_the_served_model_floors_the_council_caseload_levels_of_few_series_only(records_run):
