@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from council_oracle import city_seeds
 from holdout_demo import holdout_city
+from provenance import short_commit
 
 from demandcast.columns import ACTUAL, CUTOFF, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
 from demandcast.data.panel_input import backtest_span
@@ -126,9 +126,7 @@ def report(candidates: pd.DataFrame) -> str:
     change = (wide["engine"] - wide["lowest MASE"]).groupby(level=keys)
     moved = chosen.pivot_table(index=["seed", *keys], columns="rule", values="pick", aggfunc="first")
     moved = (moved["engine"] != moved["lowest MASE"]).groupby(level=keys).sum()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
+    commit = short_commit()
     lines = [
         "# Choosing a council level's model: rules compared on held-out years",
         "",

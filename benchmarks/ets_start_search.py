@@ -16,7 +16,6 @@ Usage: .venv/bin/python benchmarks/ets_start_search.py [--out benchmarks/ets_sta
 from __future__ import annotations
 
 import argparse
-import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from holdout_demo import holdout_city
+from provenance import short_commit
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from demandcast.columns import MONTH, SERIES_ID, VALUE
@@ -89,7 +89,7 @@ def report(rows: pd.DataFrame) -> str:
     lines = [
         "# statsmodels ETS: the brute-force start grid and the initial states",
         "",
-        f"`.venv/bin/python benchmarks/ets_start_search.py`; commit {_commit()}. Both product cities,"
+        f"`.venv/bin/python benchmarks/ets_start_search.py`; commit {short_commit()}. Both product cities,"
         " every district x client-group and council x service series of each measure (12 cells of 30 or"
         " 20 series), fitted on the months to 2025-03 and scored on the 12 held out; one process.",
         "",
@@ -105,12 +105,6 @@ def report(rows: pd.DataFrame) -> str:
         values = " | ".join(f"{v:.3f}" for v in group.to_numpy())
         lines.append(f"| {city} | {measure} | {level} | {values} |")
     return "\n".join(lines) + "\n"
-
-
-def _commit() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
 
 
 def main() -> None:

@@ -20,13 +20,13 @@ Usage: .venv/bin/python benchmarks/stock_flow_calibration.py [--cities 40]
 from __future__ import annotations
 
 import argparse
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from council_oracle import EXTRACT_DATE, PANEL_START, city_seeds
 from holdout_demo import ORIGINS
+from provenance import short_commit
 
 from demandcast.catalogue import load_catalogue
 from demandcast.columns import (
@@ -124,9 +124,7 @@ def summary(errors: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def report(errors: pd.DataFrame, n_cities: int) -> str:
     """The tables of every area level in `errors`."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
+    commit = short_commit()
     lines = [
         "# Council and district caseload: is the stock-flow's predictive variance honest?",
         "",
