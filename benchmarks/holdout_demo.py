@@ -240,6 +240,11 @@ def _backtest_coverage(result) -> list[str]:
     return lines
 
 
+def _kept_note(kept: list[tuple[str, str]]) -> str:
+    """The `--kept` reconciliation methods as the report's header names them (nothing by default)."""
+    return "".join(f"; {method} kept for {measure} (--kept)" for measure, method in kept)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -277,7 +282,7 @@ def main() -> None:
     methods = {m: d["reconciliation"]["reason"] for m, d in result.decisions.items()}
     text = (
         "# Demo-city holdout (last 12 months held out)\n\n"
-        f"Seed {args.seed}; as_of {as_of:%Y-%m}; 2 worker processes.\n\n"
+        f"Seed {args.seed}; as_of {as_of:%Y-%m}; 2 worker processes{_kept_note(args.kept)}.\n\n"
         + "\n".join(lines)
         + f"\n\nWall time {seconds:.0f} s (train only), CPU {cpu:.0f} s (main process and workers), "
         f"load average before the run {load:.1f}; peak RSS {peak_gb:.2f} GB (main process), "
