@@ -1,89 +1,169 @@
 """Does choosing the council models on more backtest origins pick better forecasts for the held-out year?
 
-For one demo city (as benchmarks/holdout_demo.py: train to 2025-03, hold out April 2025 - March 2026),
-every candidate of each council level (council x service, x client group, all; each measure) is
-backtested from 13 monthly origins over the training months' last two years. The level's best candidate
-by mean backtest MASE over 3 of those origins (6 months apart, as `demandcast train` does), 5 (3 months
-apart) or all 13 is then scored on the held-out year (base forecasts, no reconciliation).
-benchmarks/holdout.md (decision 15) records the result for both cities.
+For each city (benchmarks/holdout_demo.py's holdout: trained to 12 months before the end, scored on the
+last 12), every candidate of each council level (council x service, x client group, all; each measure)
+is backtested as training backtests it (training's own level backtest: the cost per day, the
+stock-flow at the council caseload by service) but from 13 monthly origins over the training months'
+last two years, and scored on the held-out year fitted on all training months. The level's fitted
+candidate with the lowest mean backtest MASE (models.selection.choose, without the combination) over 3
+of those origins (6 months apart, as `demandcast train` chooses), 5 (3 months apart) or all 13 is then
+scored on the held-out year (base forecasts, no reconciliation). benchmarks/holdout.md records the
+results: decision 15 (two cities, the rule of the time) and decision 39.
 
-Usage: .venv/bin/python benchmarks/council_origins.py [--seed 20260331] [--out council_origins.csv]
+Each city's scores are cached in --work (one parquet per seed), so a run can be extended or resumed.
+
+Usage: .venv/bin/python benchmarks/council_origins.py [--cities 14] [--jobs 2]
+       [--work /tmp/demandcast_council_origins] [--out benchmarks/council_origins.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from holdout_demo import demo_city
+from council_oracle import city_seeds
+from holdout_demo import holdout_city
+from provenance import short_commit
 
-from demandcast.columns import CUTOFF, MEAN, MONTH, SERIES_ID, VALUE
-from demandcast.data.demo.generate import DEFAULT_SEED
-from demandcast.models.backtest import rolling_origin_backtest
+from demandcast.columns import ACTUAL, CUTOFF, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
+from demandcast.data.panel_input import backtest_span
+from demandcast.models import training
+from demandcast.models.base import infer_freq
 from demandcast.models.demand_model import measure_series
-from demandcast.models.hierarchy import build_hierarchy
 from demandcast.models.scoring import level_scores
-from demandcast.models.selection import build_models, candidate_names
+from demandcast.models.selection import choose
 
-COUNCIL_LEVELS = ("council/service", "council/client_group", "council/all")
+ROOT = Path(__file__).resolve().parents[1]
+ORIGINS = 13
 SCHEMES = {
-    "3 origins (6 apart)": [0, 6, 12],
-    "5 origins (3 apart)": [0, 3, 6, 9, 12],
-    "13 origins": range(13),
+    "3 origins (6 apart)": (0, 6, 12),
+    "5 origins (3 apart)": (0, 3, 6, 9, 12),
+    "13 origins": range(ORIGINS),
 }
+"""Which of the 13 monthly origins (0 the earliest, two years before the last) each rule chooses on."""
 
 
-def held_out_scores(y_train: pd.DataFrame, y_full: pd.DataFrame, names: list[str], seed: int) -> pd.Series:
-    """Each candidate's MASE over the held-out months, fitted on all training months."""
-    held_out = y_full.loc[y_full[MONTH] > y_train[MONTH].max(), [SERIES_ID, MONTH, VALUE]]
-    held_out = held_out.rename(columns={VALUE: "actual"}).assign(**{CUTOFF: y_train[MONTH].max()})
-    for name, model in build_models(names, seed=seed).items():
-        forecast = model.fit(y_train).predict(12)[[SERIES_ID, MONTH, MEAN]].rename(columns={MEAN: name})
-        held_out = held_out.merge(forecast, on=[SERIES_ID, MONTH])
-    return level_scores(held_out, y_train, names, "MS")["mase"]
+def city_candidates(seed: int) -> pd.DataFrame:
+    """Every council candidate of one city: MASE at each of the 13 origins and held out."""
+    logging.getLogger("cmdstanpy").disabled = True
+    warnings.filterwarnings("ignore")
+    hpanel, hierarchy, config, records = holdout_city(seed)
+    panel = training._panel_up_to(hpanel, config.as_of)
+    freq = infer_freq(panel[MONTH])
+    h, _ = backtest_span(freq, config.horizon)
+    config = replace(config, n_windows=ORIGINS)
+    paths = training._caseload_paths(records, panel, hierarchy, config, h=h, step=1, freq=freq)
+    config = replace(config, caseload_paths=paths)
+    last = panel[MONTH].max()
+    rows = []
+    for measure in sorted(panel[MEASURE].unique()):
+        trained, full = measure_series(panel, hierarchy, measure), measure_series(hpanel, hierarchy, measure)
+        for level, y in trained.items():
+            if not level.startswith("council/"):
+                continue
+            frame, names = training._level_backtest((level, y, None), config=config, h=h, step=1)
+            cutoffs = sorted(frame[CUTOFF].unique())
+            per_origin = [level_scores(frame[frame[CUTOFF] == c], y, names, freq)["mase"] for c in cutoffs]
+            held = full[level][full[level][MONTH] > last][[SERIES_ID, MONTH, VALUE]]
+            held = held.rename(columns={VALUE: ACTUAL}).assign(**{CUTOFF: last})
+            for name in names:
+                _, forecast = training._fitted((level, y, name, []), config=config)
+                held = held.merge(forecast.rename(columns={MEAN: name}), on=[SERIES_ID, MONTH], how="left")
+            held_out = level_scores(held, y, names, freq)["mase"]
+            rows += [
+                {
+                    "seed": seed,
+                    "measure": measure,
+                    "level": level,
+                    "model": name,
+                    "held_out": float(held_out[name]),
+                    **{f"origin_{i}": float(scores[name]) for i, scores in enumerate(per_origin)},
+                }
+                for name in names
+            ]
+    return pd.DataFrame(rows)
+
+
+def picks(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Each scheme's pick (the engine's rule on its origins' mean MASE) and its held-out MASE."""
+    rows = []
+    for (seed, measure, level), group in candidates.groupby(["seed", "measure", "level"], sort=True):
+        scores = group.set_index("model")
+        for scheme, origins in SCHEMES.items():
+            mase = scores[[f"origin_{i}" for i in origins]].mean(axis=1).rename("mase").to_frame()
+            name = choose(mase, list(scores.index))
+            rows.append(
+                {
+                    "seed": seed,
+                    "measure": measure,
+                    "level": level,
+                    "scheme": scheme,
+                    "pick": name,
+                    "held_out": scores.loc[name, "held_out"],
+                    "naive": scores.loc["seasonal_naive", "held_out"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def report(candidates: pd.DataFrame) -> str:
+    chosen = picks(candidates)
+    keys = ["measure", "level"]
+    schemes = list(SCHEMES)
+    mean = chosen.pivot_table(index=keys, columns="scheme", values="held_out")[schemes]
+    naive = chosen.groupby(keys)["naive"].mean()
+    wide = chosen.pivot_table(index=["seed", *keys], columns="scheme", values="held_out")
+    picked = chosen.pivot_table(index=["seed", *keys], columns="scheme", values="pick", aggfunc="first")
+    cities = candidates["seed"].nunique()
+    lines = [
+        "# Choosing the council models on 3, 5 or 13 backtest origins",
+        "",
+        f"(benchmarks/council_origins.py; {cities} cities: the two product cities and seeds "
+        f"1-{cities - 2}; commit {short_commit()})",
+        "",
+        "Mean held-out MASE of the base forecasts each scheme picks (the fitted candidate with the lowest",
+        "mean backtest MASE over its origins, no combination), by council level; `13 - 3` is the mean",
+        "paired difference with its standard error, and `moved` the cities where the two pick differently.",
+        "",
+        "| measure | level | seasonal naive | " + " | ".join(schemes) + " | 13 - 3 | moved |",
+        "|---|---|---:|" + "---:|" * len(schemes) + "---:|---:|",
+    ]
+    for (measure, level), row in mean.iterrows():
+        diff = (wide[schemes[-1]] - wide[schemes[0]]).xs((measure, level), level=keys)
+        moved = int((picked[schemes[-1]] != picked[schemes[0]]).xs((measure, level), level=keys).sum())
+        error = diff.std(ddof=1) / np.sqrt(len(diff))
+        cells = " | ".join(f"{row[s]:.3f}" for s in schemes)
+        lines.append(
+            f"| {measure} | {level} | {naive[(measure, level)]:.3f} | {cells} | "
+            f"{diff.mean():+.3f} ± {error:.3f} | {moved} |"
+        )
+    return "\n".join([*lines, ""])
 
 
 def main() -> None:
-    logging.getLogger("cmdstanpy").disabled = True
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
+    parser.add_argument("--cities", type=int, default=14, help="the two product cities and seeds 1..N-2")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/demandcast_council_origins"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "council_origins.md")
     args = parser.parse_args()
-    hpanel, areas, _, _ = demo_city(args.seed)
-    hierarchy = build_hierarchy(hpanel, areas)
-    as_of = hpanel[MONTH].max() - pd.DateOffset(months=12)
-    rows = []
-    for measure in ("caseload", "cost", "starts"):
-        train_series = measure_series(hpanel[hpanel[MONTH] <= as_of], hierarchy, measure)
-        full_series = measure_series(hpanel, hierarchy, measure)
-        for level in COUNCIL_LEVELS:
-            y = train_series[level]
-            names = candidate_names(y[SERIES_ID].nunique(), local_max_series=64, prophet_max_series=8)
-            backtest = rolling_origin_backtest(
-                y, build_models(names, seed=args.seed), h=12, n_windows=13, step=1
-            )
-            cutoffs = sorted(backtest[CUTOFF].unique())
-            held_out = held_out_scores(y, full_series[level], names, args.seed)
-            for scheme, picks in SCHEMES.items():
-                chosen_on = backtest[backtest[CUTOFF].isin([cutoffs[i] for i in picks])]
-                chosen = level_scores(chosen_on, y, names, "MS")["mase"].idxmin()
-                rows.append(
-                    {
-                        "measure": measure,
-                        "level": level,
-                        "scheme": scheme,
-                        "chosen": chosen,
-                        "held_out_mase": held_out[chosen],
-                        "best_held_out": held_out.idxmin(),
-                    }
-                )
-    table = pd.DataFrame(rows)
-    if args.out:
-        table.to_csv(args.out, index=False)
-    print(table.to_string(index=False))
-    print(table.groupby("scheme")["held_out_mase"].mean().round(3).to_string())
+    args.work.mkdir(parents=True, exist_ok=True)
+    seeds = city_seeds(args.cities)
+    missing = [seed for seed in seeds if not (args.work / f"city_{seed}.parquet").exists()]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for seed, frame in zip(missing, pool.map(city_candidates, missing), strict=True):
+            frame.to_parquet(args.work / f"city_{seed}.parquet")
+            print(f"city {seed} done", flush=True)
+    candidates = pd.concat([pd.read_parquet(args.work / f"city_{seed}.parquet") for seed in seeds])
+    text = report(candidates)
+    args.out.write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":
