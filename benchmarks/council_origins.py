@@ -12,34 +12,21 @@ results: decision 15 (two cities, the rule of the time) and decision 39.
 
 Each city's scores are cached in --work (one parquet per seed), so a run can be extended or resumed.
 
-Usage: .venv/bin/python benchmarks/council_origins.py [--cities 14] [--jobs 2]
+Usage: .venv/bin/python benchmarks/council_origins.py [--cities 32] [--jobs 2]
        [--work /tmp/demandcast_council_origins] [--out benchmarks/council_origins.md]
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-from council_oracle import city_seeds
-from holdout_demo import holdout_city
+from council_candidates import candidate_row, council_levels, main_over_cities
 from provenance import short_commit
 
-from demandcast.columns import ACTUAL, CUTOFF, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
-from demandcast.data.panel_input import backtest_span
-from demandcast.models import training
-from demandcast.models.base import infer_freq
-from demandcast.models.demand_model import measure_series
+from demandcast.columns import CUTOFF
 from demandcast.models.scoring import level_scores
 from demandcast.models.selection import choose
 
-ROOT = Path(__file__).resolve().parents[1]
 ORIGINS = 13
 SCHEMES = {
     "3 origins (6 apart)": (0, 6, 12),
@@ -51,42 +38,24 @@ SCHEMES = {
 
 def city_candidates(seed: int) -> pd.DataFrame:
     """Every council candidate of one city: MASE at each of the 13 origins and held out."""
-    logging.getLogger("cmdstanpy").disabled = True
-    warnings.filterwarnings("ignore")
-    hpanel, hierarchy, config, records = holdout_city(seed)
-    panel = training._panel_up_to(hpanel, config.as_of)
-    freq = infer_freq(panel[MONTH])
-    h, _ = backtest_span(freq, config.horizon)
-    config = replace(config, n_windows=ORIGINS)
-    paths = training._caseload_paths(records, panel, hierarchy, config, h=h, step=1, freq=freq)
-    config = replace(config, caseload_paths=paths)
-    last = panel[MONTH].max()
     rows = []
-    for measure in sorted(panel[MEASURE].unique()):
-        trained, full = measure_series(panel, hierarchy, measure), measure_series(hpanel, hierarchy, measure)
-        for level, y in trained.items():
-            if not level.startswith("council/"):
-                continue
-            frame, names = training._level_backtest((level, y, None), config=config, h=h, step=1)
-            cutoffs = sorted(frame[CUTOFF].unique())
-            per_origin = [level_scores(frame[frame[CUTOFF] == c], y, names, freq)["mase"] for c in cutoffs]
-            held = full[level][full[level][MONTH] > last][[SERIES_ID, MONTH, VALUE]]
-            held = held.rename(columns={VALUE: ACTUAL}).assign(**{CUTOFF: last})
-            for name in names:
-                _, forecast = training._fitted((level, y, name, []), config=config)
-                held = held.merge(forecast.rename(columns={MEAN: name}), on=[SERIES_ID, MONTH], how="left")
-            held_out = level_scores(held, y, names, freq)["mase"]
-            rows += [
-                {
-                    "seed": seed,
-                    "measure": measure,
-                    "level": level,
-                    "model": name,
-                    "held_out": float(held_out[name]),
-                    **{f"origin_{i}": float(scores[name]) for i, scores in enumerate(per_origin)},
-                }
-                for name in names
-            ]
+    for level in council_levels(seed, monthly_origins=ORIGINS):
+        frame, names = level.backtest()
+        cutoffs = sorted(frame[CUTOFF].unique())
+        per_origin = [
+            level_scores(frame[frame[CUTOFF] == c], level.series, names, level.freq)["mase"] for c in cutoffs
+        ]
+        held_out = level.held_out_mase(names, [])
+        rows += [
+            candidate_row(
+                level,
+                seed,
+                name,
+                held_out=float(held_out[name]),
+                **{f"origin_{i}": float(scores[name]) for i, scores in enumerate(per_origin)},
+            )
+            for name in names
+        ]
     return pd.DataFrame(rows)
 
 
@@ -147,23 +116,7 @@ def report(candidates: pd.DataFrame) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cities", type=int, default=14, help="the two product cities and seeds 1..N-2")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/demandcast_council_origins"))
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "council_origins.md")
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    seeds = city_seeds(args.cities)
-    missing = [seed for seed in seeds if not (args.work / f"city_{seed}.parquet").exists()]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for seed, frame in zip(missing, pool.map(city_candidates, missing), strict=True):
-            frame.to_parquet(args.work / f"city_{seed}.parquet")
-            print(f"city {seed} done", flush=True)
-    candidates = pd.concat([pd.read_parquet(args.work / f"city_{seed}.parquet") for seed in seeds])
-    text = report(candidates)
-    args.out.write_text(text)
-    print(text)
+    main_over_cities(city_candidates, report, "council_origins", cities=32)
 
 
 if __name__ == "__main__":

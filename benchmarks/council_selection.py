@@ -23,69 +23,34 @@ Usage: .venv/bin/python benchmarks/council_selection.py [--cities 32] [--jobs 2]
 
 from __future__ import annotations
 
-import argparse
-import logging
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-from council_oracle import city_seeds
-from holdout_demo import holdout_city
+from council_candidates import candidate_row, council_levels, main_over_cities
 from provenance import short_commit
 
-from demandcast.columns import ACTUAL, CUTOFF, MEAN, MEASURE, MONTH, SERIES_ID, VALUE
-from demandcast.data.panel_input import backtest_span
 from demandcast.models import training
-from demandcast.models.base import infer_freq
 from demandcast.models.combination import COMBINATION
-from demandcast.models.demand_model import measure_series
-from demandcast.models.scoring import level_scores
 from demandcast.models.selection import BASELINES, choose
 
-ROOT = Path(__file__).resolve().parents[1]
 RULES = ("lowest MASE", "engine", "combination", "hindsight")
 
 
 def city_candidates(seed: int) -> pd.DataFrame:
     """Every council candidate of one city: backtest and held-out MASE (seed, measure, level, model)."""
-    logging.getLogger("cmdstanpy").disabled = True
-    warnings.filterwarnings("ignore")
-    hpanel, hierarchy, config, records = holdout_city(seed)
-    panel = training._panel_up_to(hpanel, config.as_of)
-    freq = infer_freq(panel[MONTH])
-    h, step = backtest_span(freq, config.horizon)
-    paths = training._caseload_paths(records, panel, hierarchy, config, h=h, step=step, freq=freq)
-    config = replace(config, caseload_paths=paths)
-    last = panel[MONTH].max()
     rows = []
-    for measure in sorted(panel[MEASURE].unique()):
-        trained, full = measure_series(panel, hierarchy, measure), measure_series(hpanel, hierarchy, measure)
-        for level, y in trained.items():
-            if not level.startswith("council/"):
-                continue
-            frame, names = training._level_backtest((level, y, None), config=config, h=h, step=step)
-            frame, scores, members = training._with_combination(frame, y, names, config.combination_k, freq)
-            columns = [*names, COMBINATION]
-            held = full[level][full[level][MONTH] > last][[SERIES_ID, MONTH, VALUE]]
-            held = held.rename(columns={VALUE: ACTUAL}).assign(**{CUTOFF: last})
-            for name in columns:
-                _, forecast = training._fitted((level, y, name, members), config=config)
-                held = held.merge(forecast.rename(columns={MEAN: name}), on=[SERIES_ID, MONTH], how="left")
-            held_out = level_scores(held, y, columns, freq)["mase"]
-            rows += [
-                {
-                    "seed": seed,
-                    "measure": measure,
-                    "level": level,
-                    "model": name,
-                    "backtest": float(scores.loc[name, "mase"]),
-                    "held_out": float(held_out[name]),
-                }
-                for name in columns
-            ]
+    for level in council_levels(seed):
+        frame, names = level.backtest()
+        frame, scores, members = training._with_combination(
+            frame, level.series, names, level.config.combination_k, level.freq
+        )
+        columns = [*names, COMBINATION]
+        held_out = level.held_out_mase(columns, members)
+        rows += [
+            candidate_row(
+                level, seed, name, backtest=float(scores.loc[name, "mase"]), held_out=float(held_out[name])
+            )
+            for name in columns
+        ]
     return pd.DataFrame(rows)
 
 
@@ -173,23 +138,7 @@ def _table(frame: pd.DataFrame, number: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cities", type=int, default=32, help="the two product cities and seeds 1..N-2")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/demandcast_council_selection"))
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "council_selection.md")
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    seeds = city_seeds(args.cities)
-    missing = [seed for seed in seeds if not (args.work / f"city_{seed}.parquet").exists()]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for seed, frame in zip(missing, pool.map(city_candidates, missing), strict=True):
-            frame.to_parquet(args.work / f"city_{seed}.parquet")
-            print(f"city {seed} done", flush=True)
-    candidates = pd.concat([pd.read_parquet(args.work / f"city_{seed}.parquet") for seed in seeds])
-    text = report(candidates)
-    args.out.write_text(text)
-    print(text)
+    main_over_cities(city_candidates, report, "council_selection", cities=32)
 
 
 if __name__ == "__main__":
