@@ -107,13 +107,51 @@ def test_lower_bounds_are_clipped_at_zero_for_counts():
     assert (intervals[HI_95] > 0.5).all()
 
 
-def test_steps_beyond_the_backtest_reuse_the_last_calibrated_step_and_unknown_series_still_get_intervals():
+def test_unknown_series_and_steps_beyond_the_backtest_still_get_intervals():
     fitted = ConformalIntervals().fit(random_walk_backtest(h=6), "m")
 
     intervals = fitted.apply(forecasts(["s0", "new"], 9))
 
     assert intervals[[LO_80, HI_80, LO_95, HI_95]].notna().all().all()
-    s0 = intervals[intervals[SERIES_ID] == "s0"]
+
+
+def _coverage_beyond(backtest: pd.DataFrame, sd_at_step, steps: range, seed: int = 11) -> float:
+    """Share of fresh errors (sd `sd_at_step(step)`) at `steps` inside the 80% intervals fitted on
+    `backtest`."""
+    fitted = ConformalIntervals().fit(backtest, "m")
+    ids = sorted(backtest[SERIES_ID].unique())
+    applied = fitted.apply(forecasts(ids, max(steps)))
+    applied = applied.assign(**{HORIZON_STEP: applied.groupby(SERIES_ID).cumcount() + 1})
+    beyond = applied[applied[HORIZON_STEP].isin(steps)]
+    errors = np.random.default_rng(seed).normal(0, sd_at_step(beyond[HORIZON_STEP].to_numpy()))
+    actual = beyond[MEAN].to_numpy() + errors
+    return float(((actual >= beyond[LO_80]) & (actual <= beyond[HI_80])).mean())
+
+
+def test_beyond_the_backtest_a_random_walks_bounds_keep_growing_and_keep_their_coverage():
+    """Errors of a random walk (a stock's) grow as the root of the step: fitted on 12 steps, the 80%
+    intervals still cover about 80% of its errors 13-24 steps ahead (step 12's bounds reused there
+    cover 68%)."""
+    walk = random_walk_backtest(h=12)
+
+    assert (ConformalIntervals().fit(walk, "m").growth_ > 0.3).all()
+    assert _coverage_beyond(walk, np.sqrt, range(13, 25)) == pytest.approx(0.80, abs=0.05)
+
+
+def test_beyond_the_backtest_a_flows_bounds_barely_grow():
+    """Errors that do not grow with the step (a flow's) give a growth near 0 on average over samples."""
+    growth = [ConformalIntervals().fit(stationary_backtest(seed), "m").growth_.iloc[0] for seed in range(10)]
+
+    assert np.mean(growth) < 0.1
+    assert min(growth) >= 0.0
+
+
+def test_intervals_fitted_before_the_growth_was_learnt_stay_flat_beyond_the_backtest():
+    fitted = ConformalIntervals().fit(random_walk_backtest(h=6), "m")
+    del fitted.growth_  # as unpickled from a model saved before it
+
+    s0 = fitted.apply(forecasts(["s0"], 9))
+
     assert s0[HI_80].iloc[6:].tolist() == [s0[HI_80].iloc[5]] * 3
 
 

@@ -74,7 +74,11 @@ class ConformalIntervals:
         self.relative_scale_ = float(residual.abs().sum() / max(scored[ACTUAL].abs().sum(), 1e-12))
         scale = scored[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
         scores = pd.Series(np.divide(residual.to_numpy(), scale, out=np.zeros(len(scale)), where=scale > 0))
-        self.quantiles_ = self._step_quantiles(scores, scored[HORIZON_STEP].to_numpy())
+        steps = scored[HORIZON_STEP].to_numpy()
+        raw = self._raw_step_quantiles(scores, steps)
+        self.quantiles_ = _monotone(raw)
+        spread = self._step_spread(residual.to_numpy(), steps)
+        self.growth_ = pd.Series(_growth_beyond(spread), index=self.quantiles_.columns)
         return self
 
     def apply(self, forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -89,8 +93,12 @@ class ConformalIntervals:
         keys = list(self.keys)
         out = forecasts.copy()
         steps = out[HORIZON_STEP] if HORIZON_STEP in out else out.groupby(keys)[MONTH].rank(method="dense")
-        steps = np.minimum(steps.to_numpy(dtype=int), self.quantiles_.index.max())
-        quantiles = self.quantiles_.reindex(steps).to_numpy()
+        steps = steps.to_numpy(dtype=int)
+        last = int(self.quantiles_.index.max())
+        quantiles = self.quantiles_.reindex(np.minimum(steps, last)).to_numpy()
+        growth = getattr(self, "growth_", None)  # models saved before it: flat beyond the last step
+        if growth is not None:
+            quantiles = quantiles * (np.maximum(steps, last) / last)[:, None] ** growth.to_numpy()[None, :]
         scale = self._series_scale(out)
         for i, level in enumerate(self.levels):
             lo, hi = out[MEAN] + quantiles[:, 2 * i] * scale, out[MEAN] + quantiles[:, 2 * i + 1] * scale
@@ -107,28 +115,34 @@ class ConformalIntervals:
             out.quantiles_[list(interval_columns(level))] *= factor
         return out
 
-    def _step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
-        """Per step, the lower and upper score quantile of each level; widening with the step.
-
-        Each bound's quantiles are made monotone in the step by isotonic regression weighted by the
-        pool sizes: the closest monotone sequence, so a noisy step is averaged with its neighbours
-        instead of widening every later step.
-        """
+    def _raw_step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
+        """Per step, the lower and upper score quantile of each level and the pool's size (`_weight`)."""
         unique = np.array(sorted(set(steps)))
         # borrowed scores are rescaled by sqrt(step) (errors of a random walk), so a pool keeps
         # the widening with the horizon instead of averaging it away
         per_root = scores.to_numpy() / np.sqrt(steps)
         pools = [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
-        weights = [len(pool) for pool in pools]
         columns = {}
         for level in self.levels:
             alpha = 1 - level / 100
             lo_name, hi_name = interval_columns(level)
-            lo = [_conformal_quantile(pool, alpha / 2, lower=True) for pool in pools]
-            hi = [_conformal_quantile(pool, 1 - alpha / 2) for pool in pools]
-            columns[lo_name] = isotonic_regression(lo, sample_weight=weights, increasing=False)
-            columns[hi_name] = isotonic_regression(hi, sample_weight=weights, increasing=True)
+            columns[lo_name] = [_conformal_quantile(pool, alpha / 2, lower=True) for pool in pools]
+            columns[hi_name] = [_conformal_quantile(pool, 1 - alpha / 2) for pool in pools]
+        columns[_WEIGHT] = [len(pool) for pool in pools]
         return pd.DataFrame(columns, index=pd.Index(unique, name=HORIZON_STEP))
+
+    def _step_spread(self, residuals: np.ndarray, steps: np.ndarray) -> pd.Series:
+        """Per step, the mean absolute residual, pooled over near steps as the scores are.
+
+        Residuals, not the scores: a series' scale is its mean absolute residual over every step, so
+        its scores at the steps with the largest errors are shrunk the most, which flattens their growth.
+        """
+        unique = np.array(sorted(set(steps)))
+        per_root = np.abs(residuals) / np.sqrt(steps)
+        return pd.Series(
+            [float(self._pooled(per_root, steps, step).mean() * np.sqrt(step)) for step in unique],
+            index=unique,
+        )
 
     def _pooled(self, scores: np.ndarray, steps: np.ndarray, step: int) -> np.ndarray:
         """The step's scores, plus those of ever farther steps until there are `min_per_step`."""
@@ -147,6 +161,44 @@ class ConformalIntervals:
             return known
         level = forecasts[MEAN].abs().groupby([forecasts[k] for k in keys]).transform("mean").to_numpy()
         return np.where(unknown, self.relative_scale_ * level, known)
+
+
+_WEIGHT = "_weight"
+
+
+def _monotone(raw: pd.DataFrame) -> pd.DataFrame:
+    """Each bound's per-step quantiles made monotone in the step (lower bounds falling, upper rising).
+
+    By isotonic regression weighted by the pool sizes: the closest monotone sequence, so a noisy step
+    is averaged with its neighbours instead of widening every later step.
+    """
+    weights = raw[_WEIGHT].to_numpy(dtype=float)
+    columns = {
+        name: isotonic_regression(
+            raw[name].to_numpy(), sample_weight=weights, increasing=name.startswith("hi")
+        )
+        for name in raw.columns
+        if name != _WEIGHT
+    }
+    return pd.DataFrame(columns, index=raw.index)
+
+
+def _growth_beyond(spread: pd.Series) -> float:
+    """The exponent b with which the intervals keep widening beyond the last calibrated step s: q x (t / s)^b.
+
+    b is the slope of the log of the mean absolute residual on the log of the step, over the second
+    half of the calibrated steps: how the errors' spread grew just before s (the bounds' own extreme
+    quantiles are too noisy to extrapolate on a few series). It is kept between 0 (errors that
+    do not grow with the horizon, a flow's) and 1/2 (a random walk's, a stock's); 0 where fewer than
+    two steps are calibrated.
+    """
+    later = spread[spread.index.to_numpy() >= spread.index.max() / 2]
+    later = later[later > 0]
+    if len(later) < 2:
+        return 0.0
+    x, y = np.log(later.index.to_numpy(dtype=float)), np.log(later.to_numpy())
+    slope = float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
+    return float(np.clip(slope, 0.0, 0.5))
 
 
 def _conformal_quantile(scores: np.ndarray, q: float, *, lower: bool = False) -> float:

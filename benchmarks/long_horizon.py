@@ -1,0 +1,106 @@
+"""Intervals beyond the backtest's year: do they still mean what they say 13-24 months ahead?
+
+The backtest looks at most a year ahead (data.panel_input.backtest_span), so the conformal intervals are
+calibrated on steps 1-12; `demandcast train` serves up to 36. For each city (seeds 1, 2, ...) this script
+trains as benchmarks/holdout_demo.py does but 24 months before the end of the data with a 24-month
+horizon, and scores the coverage of the held-out months 1-12 and 13-24 ahead with the intervals as
+trained (beyond step 12 each level's bounds grow as (step / 12)^b, b learnt from how its errors grew
+over steps 6-12: models.conformal) and with step 12's bounds reused (flat, as before
+benchmarks/holdout.md decision 40). Means are the same in both; the council caseload's client groups and
+total, where the stock-flow's own intervals serve (decision 36), are not conformal and do not change.
+
+Usage: .venv/bin/python benchmarks/long_horizon.py [--cities 8] [--out benchmarks/long_horizon.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from holdout_demo import LEVELS, holdout_city, holdout_scores
+from provenance import short_commit
+
+from demandcast.columns import MEASURE, MONTH
+from demandcast.models.executor import ProcessExecutor
+from demandcast.models.hierarchy import aggregate
+from demandcast.models.training import train
+
+ROOT = Path(__file__).resolve().parents[1]
+HORIZON = 24
+BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
+
+
+def city_coverage(seed: int) -> pd.DataFrame:
+    """Coverage per level, measure, band and variant (as trained, flat) of one city's 24-month holdout."""
+    hpanel, hierarchy, config, records = holdout_city(seed)
+    as_of = hpanel[MONTH].max() - pd.DateOffset(months=HORIZON) + pd.offsets.MonthEnd(0)
+    config = replace(config, as_of=as_of, horizon=HORIZON)
+    model = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records).model
+    variants = {"as trained": model.forecast()}
+    for fit in model.measures.values():
+        for intervals in fit.intervals.values():
+            del intervals.growth_  # step 12's bounds reused beyond it, as a model saved before it does
+    variants["flat"] = model.forecast()
+    full, first = aggregate(hpanel, hierarchy), as_of.to_period("M").to_timestamp()
+    rows = []
+    for variant, forecasts in variants.items():
+        for band, (lo, hi) in BANDS.items():
+            months = forecasts[MONTH].between(
+                first + pd.DateOffset(months=lo), first + pd.DateOffset(months=hi)
+            )
+            scores = holdout_scores(forecasts[months], full, as_of)
+            rows.append(scores[scores["level"].isin(LEVELS)].assign(seed=seed, variant=variant, band=band))
+    return pd.concat(rows, ignore_index=True)
+
+
+def report(coverage: pd.DataFrame) -> str:
+    table = coverage.pivot_table(
+        index=[MEASURE, "level"], columns=["band", "variant"], values=["in_80", "in_95"]
+    )
+    seeds = sorted(coverage["seed"].unique())
+    lines = [
+        "# Intervals 13-24 months ahead (24-month holdouts)",
+        "",
+        f"(benchmarks/long_horizon.py; {len(seeds)} cities, seeds {seeds[0]}-{seeds[-1]}, trained 24 months "
+        f"before the end of the data with a 24-month horizon; commit {short_commit()})",
+        "",
+        "Mean coverage over cities of the held-out months inside the 80% / 95% intervals, as trained and",
+        "with step 12's bounds reused beyond it (flat). Months 1-12 are the same in both.",
+        "",
+        "| measure | level | months 1-12 | months 13-24, flat | months 13-24, as trained |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for (measure, level), row in table.iterrows():
+        cells = [
+            f"{row[('in_80', band, variant)]:.0%} / {row[('in_95', band, variant)]:.0%}"
+            for band, variant in (
+                ("months 1-12", "as trained"),
+                ("months 13-24", "flat"),
+                ("months 13-24", "as trained"),
+            )
+        ]
+        lines.append(f"| {measure} | {level} | " + " | ".join(cells) + " |")
+    return "\n".join([*lines, ""])
+
+
+def main() -> None:
+    logging.getLogger("cmdstanpy").disabled = True
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--cities", type=int, default=8, help="seeds 1..N (cities no decision was measured on)"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "long_horizon.md")
+    args = parser.parse_args()
+    coverage = pd.concat([city_coverage(seed) for seed in range(1, args.cities + 1)], ignore_index=True)
+    text = report(coverage)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
