@@ -196,13 +196,13 @@ def _models(config: Any) -> str:
         "Candidate models are compared on a rolling-origin backtest (accuracy below); the simple "
         "baselines (seasonal naive, mean of last year) are the bar, chosen only where no fitted model "
         "runs. The chosen forecasts are reconciled so that wards add up to districts and the council, "
-        "and their intervals are calibrated on backtest errors. Cost models forecast the spend per "
-        "day and multiply back each month's days. Trained on person-level records, the council "
-        "caseload by service is also forecast from them (the current clients' likely paths plus new "
-        "demand); where that forecast is chosen, the council client groups and total are its sums and "
-        "their intervals the spread the records predict (current clients leaving, new demand "
-        "arriving, and the error of both estimates); elsewhere those intervals are no narrower than "
-        "that spread.\n\n"
+        "and their intervals are calibrated on backtest errors (beyond the backtest's year they keep "
+        "widening as those errors did). Cost models forecast the spend per day and multiply back each "
+        "month's days. Trained on person-level records, the council caseload by service is also "
+        "forecast from them (the current clients' likely paths plus new demand); where that forecast "
+        "is chosen, the council client groups and total are its sums and their intervals the spread "
+        "the records predict (current clients leaving, new demand arriving, and the error of both "
+        "estimates); elsewhere those intervals are no narrower than that spread.\n\n"
         "Configuration:\n\n" + key_value_table(settings)
     )
 

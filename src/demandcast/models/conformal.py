@@ -7,7 +7,9 @@ finite-sample correction) give the interval around a new forecast: mean + q x sc
 Intervals never narrow as the horizon grows: each bound's per-step quantiles are fitted by isotonic
 regression over the steps (scikit-learn), not by a running maximum, which on errors that do not grow
 with the horizon (a flow such as starts) ratchets up with every noisy step (benchmarks/holdout.md,
-decision 31). They are clipped at a lower bound (0 for counts and costs).
+decision 31). Beyond the backtest's last step they keep widening as the errors' spread grew over its
+second half, from not at all (a flow) to the root of the step (a random walk; benchmarks/holdout.md,
+decision 40). They are clipped at a lower bound (0 for counts and costs).
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ class ConformalIntervals:
         """A copy of `forecasts` (the keys, month, mean) with lo_/hi_ columns for each level.
 
         The horizon step is the forecasts' horizon_step column if present, else each series'
-        month rank. Steps beyond the calibrated ones use the last step's quantiles; series absent
-        from the backtest are scaled by the pooled relative error times their mean forecast.
+        month rank. Steps beyond the last calibrated one, s, use its quantiles times (step / s)^b
+        (`growth_`; flat for intervals fitted before it); series absent from the backtest are scaled
+        by the pooled relative error times their mean forecast.
         """
         if not hasattr(self, "quantiles_"):
             raise InputError("ConformalIntervals is not fitted; call fit first")
