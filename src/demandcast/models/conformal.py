@@ -77,10 +77,8 @@ class ConformalIntervals:
         scale = scored[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
         scores = pd.Series(np.divide(residual.to_numpy(), scale, out=np.zeros(len(scale)), where=scale > 0))
         steps = scored[HORIZON_STEP].to_numpy()
-        raw = self._raw_step_quantiles(scores, steps)
-        self.quantiles_ = _monotone(raw)
-        spread = self._step_spread(residual.to_numpy(), steps)
-        self.growth_ = pd.Series(_growth_beyond(spread), index=self.quantiles_.columns)
+        self.quantiles_ = _monotone(self._raw_step_quantiles(scores.to_numpy(), steps))
+        self.growth_ = _growth_beyond(self._step_spread(residual.to_numpy(), steps))
         return self
 
     def apply(self, forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -99,9 +97,8 @@ class ConformalIntervals:
         steps = steps.to_numpy(dtype=int)
         last = int(self.quantiles_.index.max())
         quantiles = self.quantiles_.reindex(np.minimum(steps, last)).to_numpy()
-        growth = getattr(self, "growth_", None)  # models saved before it: flat beyond the last step
-        if growth is not None:
-            quantiles = quantiles * (np.maximum(steps, last) / last)[:, None] ** growth.to_numpy()[None, :]
+        growth = getattr(self, "growth_", 0.0)  # models saved before it: flat beyond the last step
+        quantiles = quantiles * ((np.maximum(steps, last) / last) ** growth)[:, None]
         scale = self._series_scale(out)
         for i, level in enumerate(self.levels):
             lo, hi = out[MEAN] + quantiles[:, 2 * i] * scale, out[MEAN] + quantiles[:, 2 * i + 1] * scale
@@ -118,13 +115,9 @@ class ConformalIntervals:
             out.quantiles_[list(interval_columns(level))] *= factor
         return out
 
-    def _raw_step_quantiles(self, scores: pd.Series, steps: np.ndarray) -> pd.DataFrame:
+    def _raw_step_quantiles(self, scores: np.ndarray, steps: np.ndarray) -> pd.DataFrame:
         """Per step, the lower and upper score quantile of each level and the pool's size (`_weight`)."""
-        unique = np.array(sorted(set(steps)))
-        # borrowed scores are rescaled by sqrt(step) (errors of a random walk), so a pool keeps
-        # the widening with the horizon instead of averaging it away
-        per_root = scores.to_numpy() / np.sqrt(steps)
-        pools = [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
+        unique, pools = self._step_pools(scores, steps)
         columns = {}
         for level in self.levels:
             alpha = 1 - level / 100
@@ -140,12 +133,18 @@ class ConformalIntervals:
         Residuals, not the scores: a series' scale is its mean absolute residual over every step, so
         its scores at the steps with the largest errors are shrunk the most, which flattens their growth.
         """
+        unique, pools = self._step_pools(residuals, steps)
+        return pd.Series([float(np.abs(pool).mean()) for pool in pools], index=unique)
+
+    def _step_pools(self, values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The distinct steps, and each one's values plus those borrowed from near steps (`_pooled`).
+
+        Borrowed values are rescaled by sqrt(step) (errors of a random walk), so a pool keeps the
+        widening with the horizon instead of averaging it away.
+        """
         unique = np.array(sorted(set(steps)))
-        per_root = np.abs(residuals) / np.sqrt(steps)
-        return pd.Series(
-            [float(self._pooled(per_root, steps, step).mean() * np.sqrt(step)) for step in unique],
-            index=unique,
-        )
+        per_root = values / np.sqrt(steps)
+        return unique, [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
 
     def _pooled(self, scores: np.ndarray, steps: np.ndarray, step: int) -> np.ndarray:
         """The step's scores, plus those of ever farther steps until there are `min_per_step`."""
