@@ -1,6 +1,7 @@
 """`demandcast train` writes its outputs, logs one run with aggregates only, and exits 0, 1 or 2."""
 
 import json
+from dataclasses import replace
 from statistics import NormalDist
 
 import mlflow
@@ -171,6 +172,48 @@ def test_a_kept_method_overrides_the_stock_flow_rule_and_the_floor_only_widens(r
         half = NormalDist().inv_cdf(0.5 + level / 200) * noise
         assert (summed[f"hi_{level}"] - summed["mean"] >= half - 1e-9).all()
         assert (summed["mean"] - summed[f"lo_{level}"] >= np.minimum(half, summed["mean"]) - 1e-9).all()
+
+
+def test_beyond_the_backtests_year_the_stock_flow_intervals_are_a_floor_under_the_conformal_ones(records_run):
+    _, folder, _, _ = records_run
+    data = _records_data(folder)
+    # the stock-flow alone besides the baselines, so it serves the council services (models.selection)
+    config = TrainConfig(horizon=14, n_windows=2, allowed_models=("stock_flow",))
+
+    model = train(data.hpanel, data.hierarchy, config, records=data.records).model
+
+    caseload = model.measures["caseload"]
+    assert (caseload.method, caseload.floor_is_whole) == ("middle_out_by_service", True)
+    last_step = max(intervals.last_step for intervals in caseload.intervals.values())
+    assert last_step == 12  # the backtest looks a year ahead; months 13-14 are beyond it
+    served = model.forecast()
+    unfloored = replace(model, measures={**model.measures, "caseload": replace(caseload, noise_floor=None)})
+    keys = ["area_level", "area", "client_group", "service", "month", "measure"]
+    merged = served.merge(unfloored.forecast(), on=keys, suffixes=("", "_conformal"))
+    paths = caseload_paths(
+        data.records,
+        data.hierarchy.areas.set_index("area")["council"],
+        {pd.Timestamp("2024-06-01"): 14},
+        data.hpanel["month"].min(),
+    )
+    on = ["area", "client_group", "service", "month"]
+    summed = merged.merge(paths, on=on, suffixes=("", "_path")).query(
+        "measure == 'caseload' and area_level == 'council' and service == 'all'"
+    )
+    steps = summed["month"].rank(method="dense").astype(int)
+    assert sorted(steps.unique()) == list(range(1, 15))
+    beyond = (steps > last_step).to_numpy()
+    noise = np.sqrt(summed["variance"])
+    for level in (80, 95):
+        band = summed["mean"] + NormalDist().inv_cdf(0.5 + level / 200) * noise
+        conformal = summed[f"hi_{level}_conformal"]
+        # within the backtest's year the stock-flow's own band, narrower or wider than the conformal one
+        np.testing.assert_allclose(summed[f"hi_{level}"][~beyond], band[~beyond], rtol=1e-9)
+        # beyond it, the wider of the two
+        np.testing.assert_allclose(
+            summed[f"hi_{level}"][beyond], np.maximum(band, conformal)[beyond], rtol=1e-9
+        )
+        assert (conformal[beyond] > band[beyond]).any()  # so the two rules differ here
 
 
 def test_the_served_model_floors_the_council_caseload_levels_of_few_series_only(records_run):

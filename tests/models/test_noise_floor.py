@@ -43,11 +43,20 @@ def test_intervals_are_widened_to_the_noise_and_no_further():
 
 def test_a_whole_floor_replaces_the_intervals_it_names_narrower_or_wider():
     floor = pd.DataFrame({SERIES_ID: ["a", "a"], MONTH: list(MONTHS), NOISE_SD: [4.0, 4.0]})
-    out = with_noise_floor(_forecasts(), floor, (80,), whole=True)
+    out = with_noise_floor(_forecasts().assign(**{HORIZON_STEP: [1, 2, 1, 2]}), floor, (80,), whole_through=2)
     half = Z_80 * 4.0
     # a: month 1 (99-101) widens and month 2 (90-110) narrows to the same +/- 5.13; b has no floor
     assert out["lo_80"].tolist() == pytest.approx([100 - half, 100 - half, 4.0, 4.0])
     assert out["hi_80"].tolist() == pytest.approx([100 + half, 100 + half, 6.0, 6.0])
+
+
+def test_beyond_the_whole_steps_the_floor_only_widens():
+    floor = pd.DataFrame({SERIES_ID: ["a", "a"], MONTH: list(MONTHS), NOISE_SD: [4.0, 4.0]})
+    out = with_noise_floor(_forecasts().assign(**{HORIZON_STEP: [1, 2, 1, 2]}), floor, (80,), whole_through=1)
+    half = Z_80 * 4.0
+    # a: step 1 (99-101) is replaced by the noise's band; step 2 (90-110) is wider than it, so it stays
+    assert out["lo_80"].tolist() == pytest.approx([100 - half, 90.0, 4.0, 4.0])
+    assert out["hi_80"].tolist() == pytest.approx([100 + half, 110.0, 6.0, 6.0])
 
 
 def test_no_floor_leaves_the_intervals_and_the_input_unchanged():

@@ -200,9 +200,10 @@ def _models(config: Any) -> str:
         "widening as those errors did). Cost models forecast the spend per day and multiply back each "
         "month's days. Trained on person-level records, the council caseload by service is also "
         "forecast from them (the current clients' likely paths plus new demand); where that forecast "
-        "is chosen, the council client groups and total are its sums and their intervals the spread "
-        "the records predict (current clients leaving, new demand arriving, and the error of both "
-        "estimates); elsewhere those intervals are no narrower than that spread.\n\n"
+        "is chosen, the council client groups and total are its sums and their intervals, within the "
+        "backtest's year, the spread the records predict (current clients leaving, new demand "
+        "arriving, and the error of both estimates); beyond that year, and elsewhere, those "
+        "intervals are no narrower than that spread.\n\n"
         "Configuration:\n\n" + key_value_table(settings)
     )
 

@@ -95,7 +95,7 @@ class ConformalIntervals:
         out = forecasts.copy()
         steps = out[HORIZON_STEP] if HORIZON_STEP in out else out.groupby(keys)[MONTH].rank(method="dense")
         steps = steps.to_numpy(dtype=int)
-        last = int(self.quantiles_.index.max())
+        last = self.last_step
         quantiles = self.quantiles_.reindex(np.minimum(steps, last)).to_numpy()
         growth = getattr(self, "growth_", 0.0)  # models saved before it: flat beyond the last step
         quantiles = quantiles * ((np.maximum(steps, last) / last) ** growth)[:, None]
@@ -106,6 +106,11 @@ class ConformalIntervals:
                 lo, hi = lo.clip(lower=self.lower_bound), hi.clip(lower=self.lower_bound)
             out[interval_columns(level)[0]], out[interval_columns(level)[1]] = lo, hi
         return out
+
+    @property
+    def last_step(self) -> int:
+        """The last horizon step the backtest calibrated; later steps' bounds are extrapolated."""
+        return int(self.quantiles_.index.max())
 
     def widened(self, factors: dict[int, float]) -> ConformalIntervals:
         """A copy whose intervals of each level are `factors[level]` times as far from the mean."""

@@ -72,7 +72,8 @@ class MeasureModel:
         noise_floor: unique_id, month, noise_sd: the intervals' floor where the records give it
             (models.noise_floor), or None.
         floor_is_whole: the floored series' forecasts are the stock-flow's own, so their intervals
-            are mean +/- z x noise_sd alone (models.noise_floor).
+            are mean +/- z x noise_sd alone up to the backtest's last step, and floored conformal
+            intervals beyond it (models.noise_floor).
     """
 
     chosen: dict[str, str]
@@ -173,8 +174,10 @@ class DemandModel:
         keyed = coherent.merge(self.nodes[["level", *NODE_KEYS, SERIES_ID]], on=SERIES_ID, how="left")
         frames = [fit.intervals[level].apply(group) for level, group in keyed.groupby("level", sort=False)]
         levels = tuple(next(iter(fit.intervals.values())).levels)
+        # the stock-flow's own intervals where they were calibrated; floored conformal ones beyond
+        whole_through = max(i.last_step for i in fit.intervals.values()) if fit.floor_is_whole else 0
         out = with_noise_floor(
-            pd.concat(frames, ignore_index=True), fit.noise_floor, levels, whole=fit.floor_is_whole
+            pd.concat(frames, ignore_index=True), fit.noise_floor, levels, whole_through=whole_through
         )
         out = out.assign(**{MEASURE: measure})
         out[list(INTERVAL_COLUMNS)] = out[list(INTERVAL_COLUMNS)].clip(lower=0.0)

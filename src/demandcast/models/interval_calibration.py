@@ -30,8 +30,8 @@ def calibrated_intervals(
         column: the forecast column the intervals are built around.
         floor: noise standard deviations (unique_id, cutoff, month, noise_sd; models.noise_floor)
             the held-out intervals are widened to, after the stretch; the coverage is of those.
-        floor_is_whole: the floor replaces the intervals of the rows it names (with_noise_floor's
-            `whole`).
+        floor_is_whole: the floor replaces the intervals of the rows it names (at every backtest
+            step: with_noise_floor's `whole_through`).
 
     Returns:
         level -> fitted intervals; level -> coverage and width of the held-out intervals; the
@@ -49,7 +49,8 @@ def calibrated_intervals(
             ignore_index=True,
         )
         factors = {lvl: _widening(held_out, lvl) for lvl in levels}
-        scored = with_noise_floor(_widened(held_out, factors), floor, levels, whole=floor_is_whole)
+        whole_through = int(frame[HORIZON_STEP].max()) if floor_is_whole else 0
+        scored = with_noise_floor(_widened(held_out, factors), floor, levels, whole_through=whole_through)
         intervals[level] = ConformalIntervals(levels=levels).fit(frame, column).widened(factors)
         coverage[level] = {
             **interval_scores(scored, levels),
