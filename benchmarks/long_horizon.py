@@ -3,11 +3,14 @@
 The backtest looks at most a year ahead (data.panel_input.backtest_span), so the conformal intervals are
 calibrated on steps 1-12; `demandcast train` serves up to 36. For each city (seeds 1, 2, ...) this script
 trains as benchmarks/holdout_demo.py does but 24 months before the end of the data with a 24-month
-horizon, and scores the coverage of the held-out months 1-12 and 13-24 ahead with the intervals as
-trained (beyond step 12 each level's bounds grow as (step / 12)^b, b learnt from how its errors grew
-over steps 6-12: models.conformal) and with step 12's bounds reused (flat, as before
-benchmarks/holdout.md decision 40). Means are the same in both; the council caseload's client groups and
-total, where the stock-flow's own intervals serve (decision 36), are not conformal and do not change.
+horizon, and scores the coverage of the held-out months 1-12 and 13-24 ahead in three variants with
+the same means:
+- as trained: beyond step 12 each level's bounds grow as (step / 12)^b, b learnt from how its errors
+  grew over steps 6-12 (models.conformal; benchmarks/holdout.md decision 40), and the council
+  caseload's client groups and total, whose intervals are the stock-flow's own within the backtest's
+  year (decision 36), get those conformal bounds floored by the stock-flow's noise (decision 41);
+- flat: step 12's bounds reused beyond it (before decision 40; still floored where decision 41 floors);
+- stock-flow's own: as trained, but the stock-flow's own intervals at every step (before decision 41).
 
 Usage: .venv/bin/python benchmarks/long_horizon.py [--cities 8] [--out benchmarks/long_horizon.md]
 """
@@ -24,13 +27,16 @@ import pandas as pd
 from holdout_demo import LEVELS, holdout_city, holdout_scores
 from provenance import short_commit
 
-from demandcast.columns import MEASURE, MONTH
+from demandcast.columns import CASELOAD, HORIZON_STEP, MEASURE, MONTH, SERIES_ID
+from demandcast.models.demand_model import DemandModel
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate
+from demandcast.models.hierarchy import NODE_KEYS, aggregate
+from demandcast.models.noise_floor import with_noise_floor
 from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 HORIZON = 24
+LEVELS_PERCENT = (80, 95)
 BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
 
 
@@ -40,7 +46,8 @@ def city_coverage(seed: int) -> pd.DataFrame:
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=HORIZON) + pd.offsets.MonthEnd(0)
     config = replace(config, as_of=as_of, horizon=HORIZON)
     model = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records).model
-    variants = {"as trained": model.forecast()}
+    as_trained = model.forecast()
+    variants = {"as trained": as_trained, "stock-flow's own": _stock_flow_own(model, as_trained)}
     for fit in model.measures.values():
         for intervals in fit.intervals.values():
             del intervals.growth_  # step 12's bounds reused beyond it, as a model saved before it does
@@ -57,6 +64,18 @@ def city_coverage(seed: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def _stock_flow_own(model: DemandModel, forecasts: pd.DataFrame) -> pd.DataFrame:
+    """`forecasts` with the stock-flow's own intervals at every step where they serve within the year."""
+    fit = model.measures[CASELOAD]
+    if not fit.floor_is_whole:
+        return forecasts
+    keyed = forecasts.merge(model.nodes[[*NODE_KEYS, SERIES_ID]], on=list(NODE_KEYS), how="left")
+    keyed[HORIZON_STEP] = keyed.groupby(SERIES_ID)[MONTH].rank(method="dense").astype(int)
+    caseload = keyed[MEASURE] == CASELOAD
+    own = with_noise_floor(keyed[caseload], fit.noise_floor, LEVELS_PERCENT, whole_through=HORIZON)
+    return pd.concat([own, keyed[~caseload]])[list(forecasts.columns)]
+
+
 def report(coverage: pd.DataFrame) -> str:
     table = coverage.pivot_table(
         index=[MEASURE, "level"], columns=["band", "variant"], values=["in_80", "in_95"]
@@ -68,11 +87,14 @@ def report(coverage: pd.DataFrame) -> str:
         f"(benchmarks/long_horizon.py; {len(seeds)} cities, seeds {seeds[0]}-{seeds[-1]}, trained 24 months "
         f"before the end of the data with a 24-month horizon; commit {short_commit()})",
         "",
-        "Mean coverage over cities of the held-out months inside the 80% / 95% intervals, as trained and",
-        "with step 12's bounds reused beyond it (flat). Months 1-12 are the same in both.",
+        "Mean coverage over cities of the held-out months inside the 80% / 95% intervals: as trained;",
+        "with step 12's bounds reused beyond it (flat); with the stock-flow's own intervals at every step",
+        "where they serve within the year (the council caseload's client groups and total). Months 1-12",
+        "are the same in all three.",
         "",
-        "| measure | level | months 1-12 | months 13-24, flat | months 13-24, as trained |",
-        "|---|---|---:|---:|---:|",
+        "| measure | level | months 1-12 | months 13-24, flat | months 13-24, stock-flow's own "
+        "| months 13-24, as trained |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for (measure, level), row in table.iterrows():
         cells = [
@@ -80,6 +102,7 @@ def report(coverage: pd.DataFrame) -> str:
             for band, variant in (
                 ("months 1-12", "as trained"),
                 ("months 13-24", "flat"),
+                ("months 13-24", "stock-flow's own"),
                 ("months 13-24", "as trained"),
             )
         ]
