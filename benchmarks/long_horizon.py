@@ -6,7 +6,7 @@ trains as benchmarks/holdout_demo.py does but 24 months before the end of the da
 horizon, and scores the coverage of the held-out months 1-12 and 13-24 ahead in three variants with
 the same means:
 - as trained: beyond step 12 each level's bounds grow as (step / 12)^b, b learnt from how its errors
-  grew over steps 6-12 (models.conformal; benchmarks/holdout.md decision 40), and the council
+  grew over steps 6-12 (models.conformal; benchmarks/holdout.md decisions 40, 42), and the council
   caseload's client groups and total, whose intervals are the stock-flow's own within the backtest's
   year (decision 36), get those conformal bounds floored by the stock-flow's noise (decision 41);
 - flat: step 12's bounds reused beyond it (before decision 40; still floored where decision 41 floors);

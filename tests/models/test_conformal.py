@@ -146,6 +146,23 @@ def test_beyond_the_backtest_a_flows_bounds_barely_grow():
     assert min(growth) >= 0.0
 
 
+def test_beyond_the_backtest_a_drifts_bounds_grow_in_proportion_to_the_step():
+    """A trend learnt wrong makes errors that grow in proportion to the step, faster than a random
+    walk's: the growth comes out near 1, not capped at a random walk's 1/2."""
+    rng = np.random.default_rng(3)
+    n_series, h = 50, 12
+    steps = np.tile(np.arange(1, h + 1), n_series)
+    drift = np.repeat(rng.normal(0, 1, n_series), h) * steps + rng.normal(0, 0.1, n_series * h)
+    backtest = pd.DataFrame(
+        {SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h), HORIZON_STEP: steps, "m": 100.0}
+    ).assign(**{ACTUAL: 100.0 + drift})
+
+    growth = ConformalIntervals().fit(backtest, "m").growth_
+
+    assert growth == pytest.approx(1.0, abs=0.1)
+    assert ConformalIntervals().fit(random_walk_backtest(h=12), "m").growth_ == pytest.approx(0.5, abs=0.15)
+
+
 def test_intervals_fitted_before_the_growth_was_learnt_stay_flat_beyond_the_backtest():
     fitted = ConformalIntervals().fit(random_walk_backtest(h=6), "m")
     del fitted.growth_  # as unpickled from a model saved before it

@@ -8,8 +8,8 @@ Intervals never narrow as the horizon grows: each bound's per-step quantiles are
 regression over the steps (scikit-learn), not by a running maximum, which on errors that do not grow
 with the horizon (a flow such as starts) ratchets up with every noisy step (benchmarks/holdout.md,
 decision 31). Beyond the backtest's last step they keep widening as the errors' spread grew over its
-second half, from not at all (a flow) to the root of the step (a random walk; benchmarks/holdout.md,
-decision 40). They are clipped at a lower bound (0 for counts and costs).
+second half, from not at all (a flow) through the root of the step (a random walk) to in proportion to
+it (a trend learnt wrong; benchmarks/holdout.md, decisions 40 and 42). They are clipped at a lower bound (0 for counts and costs).
 """
 
 from __future__ import annotations
@@ -196,8 +196,12 @@ def _growth_beyond(spread: pd.Series) -> float:
     b is the slope of the log of the mean absolute residual on the log of the step, over the second
     half of the calibrated steps: how the errors' spread grew just before s (the bounds' own extreme
     quantiles are too noisy to extrapolate on a few series). It is kept between 0 (errors that
-    do not grow with the horizon, a flow's) and 1/2 (a random walk's, a stock's); 0 where fewer than
-    two steps are calibrated.
+    do not grow with the horizon, a flow's) and 1 (errors that grow in proportion to the step, a
+    trend learnt wrong); a random walk's is 1/2. 0 where fewer than two steps are calibrated.
+    A level of one series borrows most of each step's residuals from the other steps, rescaled by
+    the root of the step (`_pooled`), so its b is about 1/2, a random walk's, whatever its errors
+    did: its own per-step means over three origins are too few to tell (benchmarks/holdout.md,
+    decision 42).
     """
     later = spread[spread.index.to_numpy() >= spread.index.max() / 2]
     later = later[later > 0]
@@ -205,7 +209,7 @@ def _growth_beyond(spread: pd.Series) -> float:
         return 0.0
     x, y = np.log(later.index.to_numpy(dtype=float)), np.log(later.to_numpy())
     slope = float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
-    return float(np.clip(slope, 0.0, 0.5))
+    return float(np.clip(slope, 0.0, 1.0))
 
 
 def _conformal_quantile(scores: np.ndarray, q: float, *, lower: bool = False) -> float:
