@@ -9,7 +9,8 @@ regression over the steps (scikit-learn), not by a running maximum, which on err
 with the horizon (a flow such as starts) ratchets up with every noisy step (benchmarks/holdout.md,
 decision 31). Beyond the backtest's last step they keep widening as the errors' spread grew over its
 second half, from not at all (a flow) through the root of the step (a random walk) to in proportion to
-it (a trend learnt wrong; benchmarks/holdout.md, decisions 40 and 42). They are clipped at a lower bound (0 for counts and costs).
+it (a trend learnt wrong; benchmarks/holdout.md, decisions 40 and 42). They are clipped at a lower
+bound (0 for counts and costs).
 """
 
 from __future__ import annotations
