@@ -33,14 +33,28 @@ def test_coverage_is_near_nominal_on_series_with_known_noise(noise):
     assert coverage_95 == pytest.approx(0.95, abs=0.03)
 
 
+def backtest_steps(n_series: int, h: int, origins: int = 1) -> np.ndarray:
+    """The horizon step of each row of `backtest_of`'s frame: steps 1..h, per origin, per series."""
+    return np.tile(np.arange(1, h + 1), n_series * origins)
+
+
+def backtest_of(residuals: np.ndarray, n_series: int, h: int, origins: int = 1) -> pd.DataFrame:
+    """A backtest of forecast "m" = 100 for series s0, s1, ... whose actuals miss it by `residuals`
+    (ordered as `backtest_steps`)."""
+    return pd.DataFrame(
+        {
+            SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h * origins),
+            HORIZON_STEP: backtest_steps(n_series, h, origins),
+            "m": 100.0,
+            ACTUAL: 100.0 + residuals,
+        }
+    )
+
+
 def random_walk_backtest(n_series: int = 200, h: int = 6) -> pd.DataFrame:
     """Backtest of a naive forecast of random walks: error variance grows linearly with the step."""
-    rng = np.random.default_rng(5)
-    steps = np.tile(np.arange(1, h + 1), n_series)
-    residual = rng.normal(0, np.sqrt(steps))
-    return pd.DataFrame(
-        {SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h), HORIZON_STEP: steps, "m": 100.0}
-    ).assign(**{ACTUAL: 100.0 + residual})
+    residuals = np.random.default_rng(5).normal(0, np.sqrt(backtest_steps(n_series, h)))
+    return backtest_of(residuals, n_series, h)
 
 
 def forecasts(ids: list[str], h: int, mean: float = 100.0) -> pd.DataFrame:
@@ -59,16 +73,8 @@ def test_intervals_widen_with_the_horizon():
 
 def stationary_backtest(seed: int, n_series: int = 20, h: int = 12) -> pd.DataFrame:
     """Three origins of 20 series whose errors (sd 5) do not grow with the step, as a flow's."""
-    rng = np.random.default_rng(seed)
-    n = n_series * h * 3
-    return pd.DataFrame(
-        {
-            SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h * 3),
-            HORIZON_STEP: np.tile(np.arange(1, h + 1), n_series * 3),
-            "m": 100.0,
-            ACTUAL: 100.0 + rng.normal(0, 5, n),
-        }
-    )
+    residuals = np.random.default_rng(seed).normal(0, 5, n_series * h * 3)
+    return backtest_of(residuals, n_series, h, origins=3)
 
 
 def test_bounds_do_not_ratchet_up_over_the_horizon_when_errors_do_not_grow():
@@ -151,11 +157,9 @@ def test_beyond_the_backtest_a_drifts_bounds_grow_in_proportion_to_the_step():
     walk's: the growth comes out near 1, not capped at a random walk's 1/2."""
     rng = np.random.default_rng(3)
     n_series, h = 50, 12
-    steps = np.tile(np.arange(1, h + 1), n_series)
+    steps = backtest_steps(n_series, h)
     drift = np.repeat(rng.normal(0, 1, n_series), h) * steps + rng.normal(0, 0.1, n_series * h)
-    backtest = pd.DataFrame(
-        {SERIES_ID: np.repeat([f"s{i}" for i in range(n_series)], h), HORIZON_STEP: steps, "m": 100.0}
-    ).assign(**{ACTUAL: 100.0 + drift})
+    backtest = backtest_of(drift, n_series, h)
 
     growth = ConformalIntervals().fit(backtest, "m").growth_
 
