@@ -25,9 +25,9 @@ from council_candidates import candidate_row, council_levels, main_over_cities
 from council_origins import ORIGINS, SCHEMES
 from provenance import short_commit
 
-from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
+from demandcast.columns import CUTOFF, MEAN, MONTH, SERIES_ID
 from demandcast.models import training
-from demandcast.models.interval_calibration import calibrated_intervals
+from demandcast.models.interval_calibration import calibrated_intervals, interval_scores
 from demandcast.models.selection import BASELINES
 
 LEVELS = (80, 95)
@@ -51,18 +51,19 @@ def city_candidates(seed: int) -> pd.DataFrame:
 
 
 def _coverage_and_width(held: pd.DataFrame) -> dict[str, float]:
-    scores = {}
-    for level in LEVELS:
-        lo, hi = held[f"lo_{level}"], held[f"hi_{level}"]
-        scores[f"in_{level}"] = float(((held[ACTUAL] >= lo) & (held[ACTUAL] <= hi)).mean())
-        scores[f"width_{level}"] = float(((hi - lo) / held[MEAN].abs().clip(lower=1e-9)).mean())
-    return scores
+    """Each level's coverage (interval_scores) and mean width as a share of the forecast."""
+    coverage = {k: v for k, v in interval_scores(held, LEVELS).items() if k.startswith("coverage_")}
+    forecast = held[MEAN].abs().clip(lower=1e-9)
+    widths = {f"width_{L}": float(((held[f"hi_{L}"] - held[f"lo_{L}"]) / forecast).mean()) for L in LEVELS}
+    return coverage | widths
 
 
 def report(candidates: pd.DataFrame) -> str:
     keys = ["measure", "level"]
     schemes = list(SCHEMES)
-    table = candidates.pivot_table(index=keys, columns="scheme", values=["in_80", "in_95", "width_80"])
+    table = candidates.pivot_table(
+        index=keys, columns="scheme", values=["coverage_80", "coverage_95", "width_80"]
+    )
     cities = candidates["seed"].nunique()
     lines = [
         "# Calibrating the council intervals on 3, 5 or 13 backtest origins",
@@ -79,7 +80,8 @@ def report(candidates: pd.DataFrame) -> str:
     ]
     for (measure, level), row in table.iterrows():
         cells = " | ".join(
-            f"{row[('in_80', s)]:.0%} / {row[('in_95', s)]:.0%}, {row[('width_80', s)]:.1%}" for s in schemes
+            f"{row[('coverage_80', s)]:.0%} / {row[('coverage_95', s)]:.0%}, {row[('width_80', s)]:.1%}"
+            for s in schemes
         )
         lines.append(f"| {measure} | {level} | {cells} |")
     return "\n".join([*lines, ""])

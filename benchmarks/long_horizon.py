@@ -36,7 +36,6 @@ from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 HORIZON = 24
-LEVELS_PERCENT = (80, 95)
 BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
 
 
@@ -72,7 +71,8 @@ def _stock_flow_own(model: DemandModel, forecasts: pd.DataFrame) -> pd.DataFrame
     keyed = forecasts.merge(model.nodes[[*NODE_KEYS, SERIES_ID]], on=list(NODE_KEYS), how="left")
     keyed[HORIZON_STEP] = keyed.groupby(SERIES_ID)[MONTH].rank(method="dense").astype(int)
     caseload = keyed[MEASURE] == CASELOAD
-    own = with_noise_floor(keyed[caseload], fit.noise_floor, LEVELS_PERCENT, whole_through=HORIZON)
+    levels = tuple(next(iter(fit.intervals.values())).levels)
+    own = with_noise_floor(keyed[caseload], fit.noise_floor, levels, whole_through=HORIZON)
     return pd.concat([own, keyed[~caseload]])[list(forecasts.columns)]
 
 
