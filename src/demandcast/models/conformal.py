@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 from sklearn.isotonic import isotonic_regression
 
-from demandcast.columns import ACTUAL, HORIZON_STEP, MEAN, MONTH, SERIES_ID
+from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.errors import InputError
+from demandcast.models.effective_sample import effective_sample_size
 
 
 def interval_columns(level: int) -> tuple[str, str]:
@@ -61,7 +62,8 @@ class ConformalIntervals:
         """Learn per-series scales and per-step quantiles from a backtest.
 
         Args:
-            backtest: the keys, horizon_step, actual and `model_column` (rolling_origin_backtest's output).
+            backtest: the keys, horizon_step, actual and `model_column` (rolling_origin_backtest's output),
+                and cutoff, whose origins make `effective_size_` (models.effective_sample) of the scores.
             model_column: the forecast column whose residuals calibrate the intervals.
         """
         if any(not isinstance(level, int) or not 0 < level < 100 for level in self.levels):
@@ -78,6 +80,8 @@ class ConformalIntervals:
         scale = scored[keys].merge(self.scales_.reset_index(), on=keys, how="left")["scale"].to_numpy()
         scores = pd.Series(np.divide(residual.to_numpy(), scale, out=np.zeros(len(scale)), where=scale > 0))
         steps = scored[HORIZON_STEP].to_numpy()
+        origins = scored[CUTOFF].to_numpy() if CUTOFF in scored else np.zeros(len(scored))
+        self.effective_size_ = effective_sample_size(scores.to_numpy(), origins)
         self.quantiles_ = _monotone(self._raw_step_quantiles(scores.to_numpy(), steps))
         self.growth_ = _growth_beyond(self._step_spread(residual.to_numpy(), steps))
         return self

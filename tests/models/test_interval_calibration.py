@@ -1,0 +1,69 @@
+"""Calibrated intervals: stretched on held-out origins, widened for the few independent errors of a level."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
+from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.effective_sample import small_sample_factor
+from demandcast.models.interval_calibration import calibrated_intervals
+
+LEVELS = (80, 95)
+
+
+def backtest(errors: np.ndarray, n_series: int, origins: int = 3, h: int = 12) -> pd.DataFrame:
+    """A backtest of forecast "m" = 100 from origins six months apart; `errors` is (series, origins, h)."""
+    cutoffs = pd.date_range("2023-06-01", periods=origins, freq="6MS")
+    rows = [
+        pd.DataFrame(
+            {
+                SERIES_ID: f"s{s}",
+                CUTOFF: cutoff,
+                MONTH: pd.date_range(cutoff + pd.DateOffset(months=1), periods=h, freq="MS"),
+                HORIZON_STEP: np.arange(1, h + 1),
+                "m": 100.0,
+                ACTUAL: 100.0 + errors[s, o],
+            }
+        )
+        for s in range(n_series)
+        for o, cutoff in enumerate(cutoffs)
+    ]
+    return pd.concat(rows, ignore_index=True).assign(level="council/all")
+
+
+def test_errors_shared_within_an_origin_widen_the_intervals_by_students_t():
+    rng = np.random.default_rng(3)
+    shared = rng.normal(size=(1, 3, 1)) + rng.normal(scale=0.1, size=(1, 3, 12))
+    frame = backtest(shared, n_series=1)
+
+    intervals, reported, _ = calibrated_intervals(frame, LEVELS, column="m")
+
+    council = reported["council/all"]
+    assert 3 <= council["effective_sample_size"] < 4
+    assert council["small_sample_widening_80"] == pytest.approx(
+        small_sample_factor(council["effective_sample_size"], 80)
+    )
+    assert council["small_sample_widening_80"] > 1.2
+    stretched = (
+        ConformalIntervals(levels=LEVELS)
+        .fit(frame, "m")
+        .widened({level: council[f"widening_{level}"] for level in LEVELS})
+    )
+    forecast = pd.DataFrame(
+        {SERIES_ID: "s0", MONTH: pd.date_range("2025-01-01", periods=12, freq="MS"), MEAN: 100.0}
+    )
+    wide, narrow = intervals["council/all"].apply(forecast), stretched.apply(forecast)
+    for level in LEVELS:
+        half_width = wide[f"hi_{level}"] - wide[MEAN]
+        expected = (narrow[f"hi_{level}"] - narrow[MEAN]) * council[f"small_sample_widening_{level}"]
+        np.testing.assert_allclose(half_width, expected)
+
+
+def test_independent_errors_of_many_series_are_left_as_calibrated():
+    errors = np.random.default_rng(4).normal(size=(50, 3, 12))
+
+    _, reported, _ = calibrated_intervals(backtest(errors, n_series=50), LEVELS, column="m")
+
+    assert reported["council/all"]["effective_sample_size"] > 1000
+    assert reported["council/all"]["small_sample_widening_95"] < 1.01
