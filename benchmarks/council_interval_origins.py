@@ -46,11 +46,11 @@ def city_candidates(seed: int) -> pd.DataFrame:
                 intervals, _, _ = calibrated_intervals(chosen, LEVELS, column=name)
                 held = intervals[level.level].apply(forecast[[SERIES_ID, MONTH, MEAN]])
                 held = held.merge(level.held, on=[SERIES_ID, MONTH])
-                rows.append(candidate_row(level, seed, name, scheme=scheme, **coverage_and_width(held)))
+                rows.append(candidate_row(level, seed, name, scheme=scheme, **_coverage_and_width(held)))
     return pd.DataFrame(rows)
 
 
-def coverage_and_width(held: pd.DataFrame) -> dict[str, float]:
+def _coverage_and_width(held: pd.DataFrame) -> dict[str, float]:
     """Each level's coverage (interval_scores) and mean width as a share of the forecast."""
     coverage = {k: v for k, v in interval_scores(held, LEVELS).items() if k.startswith("coverage_")}
     forecast = held[MEAN].abs().clip(lower=1e-9)

@@ -25,16 +25,16 @@ import warnings
 
 import pandas as pd
 from council_candidates import main_over_cities
-from council_interval_origins import LEVELS, coverage_and_width
 from holdout_demo import holdout_city
 from provenance import short_commit
 
 from demandcast.columns import MEAN, MEASURE, MONTH, SERIES_ID, VALUE
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.hierarchy import aggregate, node_ids
-from demandcast.models.interval_calibration import calibrated_intervals
+from demandcast.models.interval_calibration import calibrated_intervals, interval_scores
 from demandcast.models.training import train
 
+LEVELS = (80, 95)
 RULES = {"stretch": "stretch alone", "small_sample": "with the small-sample widening"}
 
 
@@ -82,6 +82,18 @@ STOCK_FLOW_LEVELS = {("caseload", "council/client_group"), ("caseload", "council
 """Levels whose intervals, given records, are the stock-flow's spread or floored by it (noise_floor)."""
 
 
+def coverage_and_width(scored: pd.DataFrame) -> dict[str, float]:
+    """Each interval level's coverage and width: the widths summed over the forecasts summed.
+
+    Summed, not a mean of each row's share, which a forecast near zero (a district's rare service)
+    would make meaningless.
+    """
+    coverage = {k: v for k, v in interval_scores(scored, LEVELS).items() if k.startswith("coverage_")}
+    total = max(float(scored[MEAN].abs().sum()), 1e-9)
+    widths = {f"width_{L}": float((scored[f"hi_{L}"] - scored[f"lo_{L}"]).sum()) / total for L in LEVELS}
+    return coverage | widths
+
+
 def report(rows: pd.DataFrame) -> str:
     keys = [MEASURE, "level"]
     table = rows.pivot_table(index=keys, columns="rule", values=["coverage_80", "coverage_95", "width_80"])
@@ -94,9 +106,10 @@ def report(rows: pd.DataFrame) -> str:
         f"(benchmarks/small_sample_intervals.py; {cities} cities: the two product cities and seeds "
         f"1-{cities - 2}; commit {short_commit()})",
         "",
-        "Held-out coverage of the 80% / 95% intervals and the mean width of the 80% interval (share of the",
-        "forecast), averaged over cities; the effective sample size (Kish, clusters = backtest origins) and",
-        "the small-sample widening of the 80% and 95% intervals are the cities' medians.",
+        "Held-out coverage of the 80% / 95% intervals and the width of the 80% interval (the widths summed",
+        "over the forecasts summed), averaged over cities; the effective sample size (Kish, clusters =",
+        "backtest origins) and the small-sample widening of the 80% and 95% intervals are the cities'",
+        "medians.",
         "",
         "| measure | level | effective sample | widening 80 / 95 | "
         + " | ".join(f"{name}: cover / width" for name in RULES.values())
