@@ -8,7 +8,7 @@ from demandcast.columns import ACTUAL, HI_80, HI_95, HORIZON_STEP, LO_80, LO_95,
 from demandcast.errors import InputError
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.baselines import SeasonalNaive
-from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.conformal import ConformalIntervals, stretched
 from demandcast.models.metrics import coverage
 from demandcast.models.synthetic import synthetic_series
 
@@ -232,10 +232,31 @@ def test_borrowed_residuals_keep_the_widening_with_the_horizon():
     assert width[-1] == pytest.approx(width[0] * np.sqrt(12), rel=1e-9)
 
 
-def test_widened_intervals_stretch_about_the_mean_by_level():
+def test_widened_intervals_stretch_about_their_centre_by_level():
     fitted = ConformalIntervals().fit(random_walk_backtest(), "m")
 
     plain, wide = fitted.apply(forecasts(["s0"], 6)), fitted.widened({80: 1.5}).apply(forecasts(["s0"], 6))
 
-    np.testing.assert_allclose(wide[HI_80] - 100, 1.5 * (plain[HI_80] - 100))
+    np.testing.assert_allclose(wide[HI_80] - wide[LO_80], 1.5 * (plain[HI_80] - plain[LO_80]))
+    np.testing.assert_allclose(wide[HI_80] + wide[LO_80], plain[HI_80] + plain[LO_80])
     np.testing.assert_allclose(wide[LO_95], plain[LO_95])
+
+
+def test_stretched_bounds_move_away_from_their_centre():
+    lower, upper = stretched(np.array([2.0, -1.0]), np.array([4.0, 3.0]), 2.0)
+
+    np.testing.assert_allclose(lower, [1.0, -3.0])
+    np.testing.assert_allclose(upper, [5.0, 5.0])
+
+
+def test_widening_an_interval_learnt_from_errors_of_one_sign_never_narrows_it():
+    # every backtest forecast was too high: the interval lies wholly below the next forecast
+    residuals = -np.abs(np.random.default_rng(8).normal(5.0, 1.0, size=6 * 50))
+    fitted = ConformalIntervals().fit(backtest_of(residuals, n_series=50, h=6), "m")
+    plain = fitted.apply(forecasts(["s0"], 6))
+    assert (plain[HI_95] < 100).all()
+
+    wide = fitted.widened({80: 2.0, 95: 2.0}).apply(forecasts(["s0"], 6))
+
+    for lo, hi in ((LO_80, HI_80), (LO_95, HI_95)):
+        assert (wide[lo] <= plain[lo]).all() and (wide[hi] >= plain[hi]).all()

@@ -55,9 +55,9 @@ def test_errors_shared_within_an_origin_widen_the_intervals_by_students_t():
     )
     wide, narrow = intervals["council/all"].apply(forecast), stretched.apply(forecast)
     for level in LEVELS:
-        half_width = wide[f"hi_{level}"] - wide[MEAN]
-        expected = (narrow[f"hi_{level}"] - narrow[MEAN]) * council[f"small_sample_widening_{level}"]
-        np.testing.assert_allclose(half_width, expected)
+        lo, hi = f"lo_{level}", f"hi_{level}"
+        expected = (narrow[hi] - narrow[lo]) * council[f"small_sample_widening_{level}"]
+        np.testing.assert_allclose(wide[hi] - wide[lo], expected)
 
 
 def test_independent_errors_of_many_series_are_left_as_calibrated():

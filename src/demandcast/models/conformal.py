@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import Self
+from typing import Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,23 @@ from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES
 from demandcast.errors import InputError
 from demandcast.models.effective_sample import effective_sample_size
 
+ArrayLike = TypeVar("ArrayLike", pd.Series, np.ndarray)
+
 
 def interval_columns(level: int) -> tuple[str, str]:
     """The (lower, upper) column names of a level, e.g. ("lo_80", "hi_80")."""
     return f"lo_{level}", f"hi_{level}"
+
+
+def stretched(lower: ArrayLike, upper: ArrayLike, factor: float) -> tuple[ArrayLike, ArrayLike]:
+    """Bounds `factor` times as far apart about their centre: each moves away from it, never towards.
+
+    About the centre, not the forecast: an interval learnt from errors of one sign lies wholly on
+    one side of the forecast, and stretching it about the forecast would move its nearer bound the
+    wrong way, so a wider interval could cover less (benchmarks/holdout.md, decision 45).
+    """
+    centre, half = (lower + upper) / 2, (upper - lower) / 2
+    return centre - factor * half, centre + factor * half
 
 
 class ConformalIntervals:
@@ -118,11 +131,12 @@ class ConformalIntervals:
         return int(self.quantiles_.index.max())
 
     def widened(self, factors: dict[int, float]) -> ConformalIntervals:
-        """A copy whose intervals of each level are `factors[level]` times as far from the mean."""
+        """A copy whose intervals of each level are `factors[level]` times as wide, about their centre."""
         out = copy.copy(self)
         out.quantiles_ = self.quantiles_.copy()
         for level, factor in factors.items():
-            out.quantiles_[list(interval_columns(level))] *= factor
+            lo, hi = interval_columns(level)
+            out.quantiles_[lo], out.quantiles_[hi] = stretched(out.quantiles_[lo], out.quantiles_[hi], factor)
         return out
 
     def _raw_step_quantiles(self, scores: np.ndarray, steps: np.ndarray) -> pd.DataFrame:

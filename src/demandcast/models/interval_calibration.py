@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
-from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.conformal import ConformalIntervals, stretched
 from demandcast.models.effective_sample import small_sample_factor
 from demandcast.models.noise_floor import with_noise_floor
 
@@ -74,28 +74,27 @@ def calibrated_intervals(
 
 
 def _widening(held_out: pd.DataFrame, level: int, step: float = 0.05, largest: float = 3.0) -> float:
-    """The smallest factor (1, 1.05, ...) that stretches the held-out intervals to cover `level`%.
+    """The smallest factor (1, 1.05, ...) that stretches the held-out intervals (about their centres,
+    conformal.stretched) to cover `level`%.
 
     Args:
         held_out: columns actual, mean, lo_<level>, hi_<level>.
     """
-    below = held_out[ACTUAL] < held_out[MEAN]
-    distance = np.where(
-        below, held_out[MEAN] - held_out[f"lo_{level}"], held_out[f"hi_{level}"] - held_out[MEAN]
-    )
-    miss = (held_out[ACTUAL] - held_out[MEAN]).abs().to_numpy()
-    needed = np.divide(miss, distance, out=np.where(miss > 0, np.inf, 0.0), where=distance > 0)
+    lo, hi = held_out[f"lo_{level}"].to_numpy(), held_out[f"hi_{level}"].to_numpy()
+    half = (hi - lo) / 2
+    miss = np.abs(held_out[ACTUAL].to_numpy() - (lo + hi) / 2)
+    needed = np.divide(miss, half, out=np.where(miss > 0, np.inf, 0.0), where=half > 0)
     factor = np.quantile(needed, level / 100, method="higher")
     return float(np.clip(np.ceil(round(factor / step, 6)) * step, 1.0, largest))
 
 
 def _widened(held_out: pd.DataFrame, factors: dict[int, float]) -> pd.DataFrame:
-    """The held-out intervals stretched about the mean by each level's factor, clipped at zero."""
+    """The held-out intervals stretched about their centres by each level's factor, clipped at zero."""
     out = held_out.copy()
     for level, factor in factors.items():
         lo, hi = f"lo_{level}", f"hi_{level}"
-        out[lo] = (out[MEAN] - factor * (out[MEAN] - out[lo])).clip(lower=0.0)
-        out[hi] = (out[MEAN] + factor * (out[hi] - out[MEAN])).clip(lower=0.0)
+        lower, upper = stretched(out[lo], out[hi], factor)
+        out[lo], out[hi] = lower.clip(lower=0.0), upper.clip(lower=0.0)
     return out
 
 
