@@ -22,9 +22,9 @@ from scipy import stats
 def effective_sample_size(values: np.ndarray, clusters: np.ndarray) -> float:
     """Kish's effective sample size of `values` drawn in `clusters`: n / (1 + (m - 1) rho).
 
-    rho is the one-way analysis-of-variance estimate of the intraclass correlation (clipped at 0),
-    m the clusters' mean size (n0, its form for unequal sizes). n where there is one cluster or none
-    vary. Never below the number of clusters.
+    rho is the one-way analysis-of-variance estimate of the intraclass correlation (clipped at 0;
+    n0 stands in for the cluster size where sizes differ), m the clusters' mean size. n where there
+    is one cluster or the values do not vary. Never below the number of clusters.
     """
     frame = pd.DataFrame({"value": np.asarray(values, dtype=float), "cluster": np.asarray(clusters)})
     n, k = len(frame), frame["cluster"].nunique()
