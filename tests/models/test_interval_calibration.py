@@ -67,3 +67,16 @@ def test_independent_errors_of_many_series_are_left_as_calibrated():
 
     assert reported["council/all"]["effective_sample_size"] > 1000
     assert reported["council/all"]["small_sample_widening_95"] < 1.01
+
+
+def test_origins_that_all_erred_one_way_do_not_drive_the_stretch_to_its_cap():
+    # two origins over-forecast, the third under-forecasts: leaving the third out, the fit on the
+    # other two lies wholly below the forecast; stretched about the forecast it could never reach
+    rng = np.random.default_rng(5)
+    errors = np.array([-5.0, -4.0, 1.0])[None, :, None] + rng.normal(scale=0.5, size=(1, 3, 12))
+
+    _, reported, _ = calibrated_intervals(backtest(errors, n_series=1), LEVELS, column="m")
+
+    council = reported["council/all"]
+    assert council["widening_80"] < 3.0 and council["widening_95"] < 3.0
+    assert council["coverage_95"] >= council["coverage_80"] >= 0.8
