@@ -10,7 +10,10 @@ the same means:
   caseload's client groups and total, whose intervals are the stock-flow's own within the backtest's
   year (decision 36), get those conformal bounds floored by the stock-flow's noise (decision 41);
 - flat: step 12's bounds reused beyond it (before decision 40; still floored where decision 41 floors);
-- stock-flow's own: as trained, but the stock-flow's own intervals at every step (before decision 41).
+- stock-flow's own: as trained, but the stock-flow's own intervals at every step (before decision 41);
+- b = 1: every level's bounds grow in proportion to the step beyond step 12, the largest growth decision
+  42 allows: where even these miss, no growth exponent would mend the intervals (decision 46).
+It also reports the forecasts' bias per level in both years (the same in every variant).
 
 Usage: .venv/bin/python benchmarks/long_horizon.py [--cities 8] [--out benchmarks/long_horizon.md]
 """
@@ -40,17 +43,21 @@ BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
 
 
 def city_coverage(seed: int) -> pd.DataFrame:
-    """Coverage per level, measure, band and variant (as trained, flat) of one city's 24-month holdout."""
+    """Scores per level, measure, band and variant (as trained, flat, ...) of one city's 24-month holdout."""
     hpanel, hierarchy, config, records = holdout_city(seed)
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=HORIZON) + pd.offsets.MonthEnd(0)
     config = replace(config, as_of=as_of, horizon=HORIZON)
     model = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records).model
     as_trained = model.forecast()
     variants = {"as trained": as_trained, "stock-flow's own": _stock_flow_own(model, as_trained)}
-    for fit in model.measures.values():
-        for intervals in fit.intervals.values():
-            del intervals.growth_  # step 12's bounds reused beyond it, as a model saved before it does
-    variants["flat"] = model.forecast()
+    for growth, variant in ((1.0, "b = 1"), (None, "flat")):
+        for fit in model.measures.values():
+            for intervals in fit.intervals.values():
+                if growth is None:
+                    del intervals.growth_  # step 12's bounds reused beyond it, as saved before it
+                else:
+                    intervals.growth_ = growth
+        variants[variant] = model.forecast()
     full, first = aggregate(hpanel, hierarchy), as_of.to_period("M").to_timestamp()
     rows = []
     for variant, forecasts in variants.items():
@@ -89,12 +96,13 @@ def report(coverage: pd.DataFrame) -> str:
         "",
         "Mean coverage over cities of the held-out months inside the 80% / 95% intervals: as trained;",
         "with step 12's bounds reused beyond it (flat); with the stock-flow's own intervals at every step",
-        "where they serve within the year (the council caseload's client groups and total). Months 1-12",
-        "are the same in all three.",
+        "where they serve within the year (the council caseload's client groups and total); with every",
+        "level's bounds growing in proportion to the step beyond it (b = 1, the most the growth rule",
+        "allows). Months 1-12 are the same in all four.",
         "",
         "| measure | level | months 1-12 | months 13-24, flat | months 13-24, stock-flow's own "
-        "| months 13-24, as trained |",
-        "|---|---|---:|---:|---:|---:|",
+        "| months 13-24, as trained | months 13-24, b = 1 |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for (measure, level), row in table.iterrows():
         cells = [
@@ -104,10 +112,39 @@ def report(coverage: pd.DataFrame) -> str:
                 ("months 13-24", "flat"),
                 ("months 13-24", "stock-flow's own"),
                 ("months 13-24", "as trained"),
+                ("months 13-24", "b = 1"),
             )
         ]
         lines.append(f"| {measure} | {level} | " + " | ".join(cells) + " |")
-    return "\n".join([*lines, ""])
+    return "\n".join([*lines, "", *_bias_report(coverage), ""])
+
+
+def _bias_report(coverage: pd.DataFrame) -> list[str]:
+    """The forecasts' bias in each year per measure: the mean over cities, and the cities under-forecast.
+
+    The bias is the sum of (forecast - actual) over the sum of actuals; the forecasts are coherent, so
+    it is the same at every level of a measure, the council total's.
+    """
+    trained = coverage[(coverage["variant"] == "as trained") & (coverage["level"] == "council/all")]
+    bias = trained.pivot_table(index=MEASURE, columns="band", values="bias")
+    under = (trained["bias"] < 0).groupby([trained[MEASURE], trained["band"]]).sum()
+    n = trained["seed"].nunique()
+    lines = [
+        "## Bias of the forecasts in each year",
+        "",
+        "Sum of (forecast - actual) over the sum of actuals, averaged over the cities (negative: under-",
+        "forecast; the same at every level, the forecasts being coherent), and the cities under-forecast.",
+        "",
+        "| measure | months 1-12 | months 13-24 | cities under-forecast, months 1-12 | months 13-24 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for measure, row in bias.iterrows():
+        first, second = (int(under[(measure, band)]) for band in BANDS)
+        lines.append(
+            f"| {measure} | {row['months 1-12']:+.1%} | {row['months 13-24']:+.1%} "
+            f"| {first} of {n} | {second} of {n} |"
+        )
+    return lines
 
 
 def main() -> None:

@@ -1,0 +1,118 @@
+"""Does a damped trend under-forecast the council's cost in the second year?
+
+Unit costs rise every April, so a council's cost keeps growing; a damped trend flattens within a
+year. For each city (seeds 1, 2, ...; the cities of benchmarks/long_horizon.py) this script fits
+statsmodels' Holt-Winters (additive yearly season) on the council cost per day of the month
+(benchmarks/holdout.md, decision 25) of every client group and the total, 24 months before the end
+of the data, with the trend damped (the engine's `ets` candidate), undamped, and damped on the log
+scale, and scores the next 24 months: bias (sum of forecast - actual over the sum of actuals) and
+mean absolute percentage error, in months 1-12 and 13-24.
+
+Usage: .venv/bin/python benchmarks/cost_trend_damping.py [--cities 16]
+       [--out benchmarks/cost_trend_damping.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from holdout_demo import holdout_city
+from provenance import short_commit
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+from demandcast.columns import ALL, AREA_LEVEL, CLIENT_GROUP, COST, COUNCIL, MEASURE, MONTH, SERVICE, VALUE
+from demandcast.models.hierarchy import aggregate
+
+ROOT = Path(__file__).resolve().parents[1]
+HORIZON = 24
+TRENDS = {
+    "damped": {"damped_trend": True, "log": False},
+    "undamped": {"damped_trend": False, "log": False},
+    "damped, log scale": {"damped_trend": True, "log": True},
+}
+BANDS = {"months 1-12": slice(0, 12), "months 13-24": slice(12, 24)}
+
+
+def city_errors(seed: int) -> pd.DataFrame:
+    """Bias and absolute percentage error per council cost node, trend form and band of one city."""
+    hpanel, hierarchy, _, _ = holdout_city(seed)
+    full = aggregate(hpanel, hierarchy)
+    as_of = hpanel[MONTH].max() - pd.DateOffset(months=HORIZON) + pd.offsets.MonthEnd(0)
+    council = full[(full[AREA_LEVEL] == COUNCIL) & (full[MEASURE] == COST) & (full[SERVICE] == ALL)]
+    rows = []
+    for group, series in council.groupby(CLIENT_GROUP):
+        values = series.set_index(MONTH)[VALUE].sort_index()
+        days = values.index.days_in_month.to_numpy(dtype=float)
+        past = values.index <= as_of
+        actual = values[~past].to_numpy()[:HORIZON]
+        per_day = values[past].to_numpy() / days[past]
+        for form, spec in TRENDS.items():
+            fitted = ExponentialSmoothing(
+                np.log(per_day) if spec["log"] else per_day,
+                trend="add",
+                damped_trend=spec["damped_trend"],
+                seasonal="add",
+                seasonal_periods=12,
+            ).fit()
+            forecast = fitted.forecast(len(actual))
+            forecast = (np.exp(forecast) if spec["log"] else forecast) * days[~past][: len(actual)]
+            for band, months in BANDS.items():
+                error = forecast[months] - actual[months]
+                rows.append(
+                    {
+                        "seed": seed,
+                        "level": "all" if group == ALL else "client_group",
+                        "trend": form,
+                        "band": band,
+                        "bias": error.sum() / actual[months].sum(),
+                        "ape": float(np.mean(np.abs(error) / actual[months])),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def report(errors: pd.DataFrame) -> str:
+    seeds = sorted(errors["seed"].unique())
+    per_city = errors.groupby(["level", "trend", "band", "seed"])[["bias", "ape"]].mean()
+    table = per_city.groupby(["level", "trend", "band"]).mean().unstack("band")
+    under = (per_city["bias"] < 0).groupby(["level", "trend", "band"]).sum().unstack("band")
+    lines = [
+        "# Council cost: damped or undamped trend, two years ahead",
+        "",
+        f"(benchmarks/cost_trend_damping.py; {len(seeds)} cities, seeds {seeds[0]}-{seeds[-1]}, fitted 24 "
+        f"months before the end of the data; commit {short_commit()})",
+        "",
+        "Holt-Winters on the council cost per day (additive yearly season), forecast 24 months. Bias: sum",
+        "of forecast - actual over the sum of actuals (negative: under-forecast); MAPE: mean absolute",
+        "percentage error. Means over cities (client groups: over their three series first).",
+        "",
+        "| level | trend | bias, months 1-12 | months 13-24 | MAPE, months 1-12 | months 13-24 "
+        "| cities under-forecast, months 13-24 |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for (level, trend), row in table.iterrows():
+        bias = " | ".join(f"{row[('bias', band)]:+.2%}" for band in BANDS)
+        ape = " | ".join(f"{row[('ape', band)]:.2%}" for band in BANDS)
+        short = int(under.loc[(level, trend), "months 13-24"])
+        lines.append(f"| {level} | {trend} | {bias} | {ape} | {short} of {len(seeds)} |")
+    return "\n".join([*lines, ""])
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cities", type=int, default=16, help="seeds 1..N (the cities of long_horizon.py)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "cost_trend_damping.md")
+    args = parser.parse_args()
+    errors = pd.concat([city_errors(seed) for seed in range(1, args.cities + 1)], ignore_index=True)
+    text = report(errors)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
