@@ -7,6 +7,7 @@ from sklearn.base import clone
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from demandcast.columns import MEAN, MONTH, SERIES_ID, VALUE
+from demandcast.errors import InputError
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.baselines import SeasonalNaive
 from demandcast.models.metrics import accuracy, seasonal_naive_scales
@@ -25,17 +26,53 @@ def with_series(y: pd.DataFrame, uid: str, values: list[float]) -> pd.DataFrame:
     return pd.concat([y, extra], ignore_index=True).sort_values([SERIES_ID, MONTH], ignore_index=True)
 
 
-def test_ets_forecast_equals_statsmodels_damped_holt_winters(y):
-    values = y.loc[y[SERIES_ID] == "s001", VALUE].to_numpy()
-    expected = (
-        ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=12)
-        .fit(use_brute=False)
-        .forecast(18)
-    )
+def holt_winters(values: np.ndarray, damped: bool):
+    return ExponentialSmoothing(
+        values, trend="add", damped_trend=damped, seasonal="add", seasonal_periods=12
+    ).fit(use_brute=False)
 
-    forecast = ETSForecaster().fit(y).predict(18)
+
+@pytest.mark.parametrize("damped", [True, False], ids=["damped", "undamped"])
+def test_ets_forecast_equals_statsmodels_holt_winters(y, damped):
+    values = y.loc[y[SERIES_ID] == "s001", VALUE].to_numpy()
+    expected = holt_winters(values, damped).forecast(18)
+
+    forecast = ETSForecaster(damped=damped).fit(y).predict(18)
 
     np.testing.assert_allclose(forecast.loc[forecast[SERIES_ID] == "s001", MEAN], expected, rtol=1e-9)
+
+
+def test_ets_keeps_per_series_the_trend_form_with_the_lower_aicc(y):
+    forecast = ETSForecaster().fit(y).predict(18)
+
+    for uid, series in y.groupby(SERIES_ID):
+        fits = [holt_winters(series[VALUE].to_numpy(), damped) for damped in (True, False)]
+        best = min(fits, key=lambda fit: fit.aicc)
+        served = forecast.loc[forecast[SERIES_ID] == uid, MEAN]
+        np.testing.assert_allclose(served, best.forecast(18), rtol=1e-9)
+
+
+def test_ets_by_aicc_carries_a_steady_rise_two_years_on_where_a_damped_trend_flattens():
+    months = pd.date_range("2020-04-01", periods=84, freq="MS")
+    t = np.arange(84)
+    rising = 1000 * 1.05 ** (t / 12) + 20 * np.sin(2 * np.pi * t / 12)
+    rising += np.random.default_rng(3).normal(0, 3, 84)
+    y = pd.DataFrame({SERIES_ID: "cost", MONTH: months, VALUE: rising}).astype({SERIES_ID: "str"})
+    train, actual = y.iloc[:60], rising[60:]
+
+    by_aicc, damped, undamped = (
+        ETSForecaster(damped=choice).fit(train).predict(24)[MEAN].to_numpy()
+        for choice in ("auto", True, False)
+    )
+
+    np.testing.assert_allclose(by_aicc, undamped, rtol=1e-12)
+    second_year = slice(12, 24)
+    assert np.abs(by_aicc - actual)[second_year].mean() < np.abs(damped - actual)[second_year].mean()
+
+
+def test_ets_refuses_an_unknown_damping_choice(y):
+    with pytest.raises(InputError, match="damped must be True, False or 'auto'"):
+        ETSForecaster(damped="sometimes").fit(y)
 
 
 @pytest.mark.parametrize(

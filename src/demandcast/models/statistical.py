@@ -1,4 +1,4 @@
-"""Local statistical forecasters from statsmodels: damped-trend ETS and seasonal ARIMA.
+"""Local statistical forecasters from statsmodels: additive-trend ETS (damped or not) and seasonal ARIMA.
 
 Each series is fitted on a plain array (no date index, so statsmodels never guesses a
 frequency); the seasonal period comes from the data's frequency. Series that are constant
@@ -23,7 +23,7 @@ from demandcast.models.baselines import BaselineFallback, last_season
 
 @dataclass(frozen=True)
 class EtsState:
-    """The final components of a fitted additive damped-trend Holt-Winters model."""
+    """The final components of a fitted additive-trend Holt-Winters model (damping 1: undamped)."""
 
     level: float
     trend: float
@@ -46,22 +46,32 @@ class SarimaxState:
 
 
 class ETSForecaster(LocalForecaster):
-    """Additive damped-trend exponential smoothing with additive yearly seasonality, per series.
+    """Additive-trend exponential smoothing with additive yearly seasonality, per series.
 
     Args:
         seasonal: whether to model yearly seasonality (needs two full years; shorter series drop it).
         min_periods: series shorter than this fall back to seasonal naive.
+        damped: True (a damped trend), False (undamped), or "auto": each series fits both and keeps
+            the one with the lower AICc, as AutoETS chooses. A damped trend flattens within a year,
+            where a council's cost keeps rising with each April's prices: on 16 cities it fell 2.3%
+            short of the council cost total two years ahead and 4.4% of its client groups, the AICc's
+            choice 2.0% and 2.8% (benchmarks/cost_trend_damping.md; benchmarks/holdout.md, decision 48).
         executor: where per-series fits run (None: in this process).
     """
 
-    def __init__(self, seasonal: bool = True, min_periods: int = 12, executor=None):
+    def __init__(
+        self, seasonal: bool = True, min_periods: int = 12, damped: bool | str = "auto", executor=None
+    ):
         self.seasonal = seasonal
         self.min_periods = min_periods
+        self.damped = damped
         self.executor = executor
 
     def _validate_params(self) -> None:
         if self.min_periods < 4:
             raise InputError(f"min_periods must be at least 4, got {self.min_periods}")
+        if self.damped not in (True, False, "auto"):
+            raise InputError(f"damped must be True, False or 'auto', got {self.damped!r}")
 
     def _fit_series(self, values: np.ndarray, freq: str) -> EtsState | BaselineFallback:
         m = seasonal_period(freq)
@@ -69,22 +79,27 @@ class ETSForecaster(LocalForecaster):
         if reason:
             return BaselineFallback(reason, last_season(values, m))
         seasonal = self.seasonal and len(values) >= 2 * m
-        model = ExponentialSmoothing(
-            values,
-            trend="add",
-            damped_trend=True,
-            seasonal="add" if seasonal else None,
-            seasonal_periods=m if seasonal else None,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            # no brute-force grid for the optimiser's start: it was the largest single item of a
-            # training; without it ETS costs about 40% less, training 15% less, and on 12 held-out
-            # cities the forecasts were as good (cost 3% better, starts 0.3% worse; benchmarks/holdout.md,
-            # decision 37)
-            fitted = model.fit(use_brute=False)
+        forms = (True, False) if self.damped == "auto" else (self.damped,)
+        fits = []
+        for damped in forms:
+            model = ExponentialSmoothing(
+                values,
+                trend="add",
+                damped_trend=damped,
+                seasonal="add" if seasonal else None,
+                seasonal_periods=m if seasonal else None,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                # no brute-force grid for the optimiser's start: it was the largest single item of a
+                # training; without it ETS costs about 40% less, training 15% less, and on 12 held-out
+                # cities the forecasts were as good (cost 3% better, starts 0.3% worse;
+                # benchmarks/holdout.md, decision 37)
+                fits.append(model.fit(use_brute=False))
+        fitted = min(fits, key=lambda fit: fit.aicc if np.isfinite(fit.aicc) else np.inf)
+        damping = fitted.params["damping_trend"] if fitted.model.damped_trend else 1.0
         season = fitted.season[-m:] if seasonal else np.array([])
-        state = EtsState(fitted.level[-1], fitted.trend[-1], fitted.params["damping_trend"], season)
+        state = EtsState(fitted.level[-1], fitted.trend[-1], damping, season)
         return (
             state
             if np.isfinite(state.forecast(1)).all()
