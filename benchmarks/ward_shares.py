@@ -1,12 +1,14 @@
-"""How the wards share their council service's gap: by forecast (`top_down`) or by backtest error.
+"""How the wards share their council service's gap: by forecast, by backtest error or by squared scale.
 
-`top_down` gives each ward of a service its base forecast's share of the council service total;
-`top_down_by_error` instead adds to each ward a share of the gap between the total and the wards' sum in
-proportion to the root mean square of its backtest residuals (WLS with the total immutable on the
-one-level tree, the rule `top_down_by_level` uses inside the council block, with the errors' root mean
-square for their variance). This script trains each city as benchmarks/holdout_demo.py does (the model
-cached in --work), reconciles the same base forecasts of the held-out year both ways and scores every
-level: the evidence of benchmarks/holdout.md decisions 32 and 33.
+`top_down` by forecast gives each ward of a service its base forecast's share of the council service
+total; `top_down_by_error` instead adds to each ward a share of the gap between the total and the
+wards' sum in proportion to the root mean square of its backtest residuals (WLS with the total
+immutable on the one-level tree, the rule `top_down_by_level` uses inside the council block, with the
+errors' root mean square for their variance); `top_down` given the wards' scales (their in-sample
+seasonal-naive MAE up to the origin) shares it in proportion to the squared scales. This script trains
+each city as benchmarks/holdout_demo.py does (the model cached in --work), reconciles the same base
+forecasts of the held-out year each way and scores every level: the evidence of benchmarks/holdout.md
+decisions 32, 33 and 49.
 
 Usage: .venv/bin/python benchmarks/ward_shares.py [--seeds 20260331 0 1 2 ... 12]
        [--work /tmp/demandcast_ward_shares] [--out benchmarks/ward_shares.md]
@@ -17,21 +19,27 @@ from __future__ import annotations
 import argparse
 import logging
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, held_out_by_method, holdout_city, holdout_scores, write_report
+from holdout_demo import LEVELS, base_forecasts, holdout_city, holdout_scores, write_report
 
-from demandcast.columns import MEASURE
+from demandcast.columns import MEASURE, MONTH, SERIES_ID, VALUE
 from demandcast.models import reconcile
 from demandcast.models.executor import ProcessExecutor
-from demandcast.models.hierarchy import aggregate
+from demandcast.models.hierarchy import aggregate, node_ids
 from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARES = {"forecast": reconcile.TOP_DOWN, "root mean square": reconcile.TOP_DOWN_BY_ERROR}
-"""How a ward's share of the gap is weighted, and the reconciliation method that shares it so."""
+SHARES = {
+    "forecast": (reconcile.TOP_DOWN, False),
+    "root mean square": (reconcile.TOP_DOWN_BY_ERROR, False),
+    "squared scale": (reconcile.TOP_DOWN, True),
+}
+"""How a ward's share of the gap is weighted: the reconciliation method that shares it so, and whether
+it is given the wards' scales."""
 
 
 def trained(seed: int, work: Path) -> dict:
@@ -49,12 +57,35 @@ def trained(seed: int, work: Path) -> dict:
         return pickle.load(f)
 
 
+def bottom_scales(model, full: pd.DataFrame, as_of: pd.Timestamp, measure: str) -> pd.Series:
+    """The wards' scales over the training months, as training computes them (MeasureModel.share_scales)."""
+    bottom_level = full["level"] == model.hierarchy.bottom_level
+    rows = bottom_level & (full[MEASURE] == measure) & (full[MONTH] <= as_of)
+    bottom = full[rows].assign(**{SERIES_ID: node_ids(full[rows])})
+    return reconcile.whole_history_scales(bottom[[SERIES_ID, MONTH, VALUE]])
+
+
+def shared(model, full: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """share rule -> holdout_scores of the model's base forecasts reconciled with it (the same bases)."""
+    bases, scores = base_forecasts(model), {}
+
+    def scales(measure: str) -> pd.Series:
+        return bottom_scales(model, full, as_of, measure)
+
+    for name, (method, by_scale) in SHARES.items():
+        measures = {
+            m: replace(fit, method=method, share_scales=scales(m) if by_scale else None)
+            for m, fit in model.measures.items()
+        }
+        scores[name] = holdout_scores(replace(model, measures=measures).from_base(bases), full, as_of)
+    return scores
+
+
 def city_rows(seed: int, work: Path) -> pd.DataFrame:
     city = trained(seed, work)
     model = city["model"]
-    by_method = held_out_by_method(model, city["full"], city["as_of"], tuple(SHARES.values()))
     base = holdout_scores(model.base_forecast().drop(columns="level"), city["full"], city["as_of"])
-    variants = {"base": base, **{name: by_method[method] for name, method in SHARES.items()}}
+    variants = {"base": base, **shared(model, city["full"], city["as_of"])}
     return pd.concat(
         [s[s["level"].isin(LEVELS)].assign(variant=name, seed=seed) for name, s in variants.items()],
         ignore_index=True,

@@ -14,7 +14,9 @@ from demandcast.models.reconcile import (
     _reconciler,
     non_negative,
     reconcile,
+    share_scales,
     top_down,
+    whole_history_scales,
     wls_var_keeping_top,
     wls_var_level_by_level,
 )
@@ -388,3 +390,95 @@ def test_middle_out_by_service_keeps_the_council_services_and_sums_the_groups_an
     home_care = [f"ward|{area}|older_people|home_care" for area in AREAS[AREA]]
     given = base.set_index(SERIES_ID)[MEAN]
     np.testing.assert_allclose(council[home_care], given[home_care] / given[home_care].sum() * 30.0)
+
+
+def _past(s_df, rng):
+    past = _frame(
+        s_df[SERIES_ID], pd.date_range("2022-01-01", periods=24, freq="MS"), lambda n: rng.normal(5, 1, n)
+    )
+    return past.assign(**{ACTUAL: past[MEAN] + rng.normal(0, 1, len(past))})
+
+
+def test_with_scales_the_wards_share_their_services_gap_by_squared_scale(hierarchy):
+    rng = np.random.default_rng(8)
+    s_df, base, council_service = _block_coherent_base(hierarchy, rng)
+    home_care = {"w1": 8.0, "w2": 10.0, "w3": 6.0}  # sum 24; the council's home care is 30: a gap of 6
+    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
+    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
+    scales = pd.Series([1.0, 2.0, 0.0], index=list(wards))  # squared 1 : 4 : 0
+
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down",), _past(s_df, rng), scales)["top_down"]
+
+    got = got.set_index(SERIES_ID)[MEAN]
+    np.testing.assert_allclose(got[list(wards)], [8.0 + 6 / 5, 10.0 + 6 * 4 / 5, 6.0])
+    assert got["council|c|older_people|home_care"] == pytest.approx(council_service["older_people|home_care"])
+
+
+def test_a_share_by_scale_never_takes_a_ward_below_zero_and_the_others_take_the_rest(hierarchy):
+    rng = np.random.default_rng(9)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    council = {"older_people|home_care": 12.0, "older_people|all": 24.0, "all|all": 29.0}
+    base[MEAN] = base[SERIES_ID].map({f"council|c|{k}": v for k, v in council.items()}).fillna(base[MEAN])
+    home_care = {"w1": 1.0, "w2": 20.0, "w3": 9.0}  # sum 30 against the council's 12: a gap of -18
+    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
+    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
+    scales = pd.Series([10.0, 1.0, 1.0], index=list(wards))  # w1 would take 100/102 of the gap
+
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down",), _past(s_df, rng), scales)["top_down"]
+
+    got = got.set_index(SERIES_ID)[MEAN]
+    # w1 stops at zero (-1); the other -17 is shared 1 : 1
+    np.testing.assert_allclose(got[list(wards)], [0.0, 11.5, 0.5])
+    assert got["council|c|older_people|home_care"] == pytest.approx(12.0)
+    assert got["council|c|all|all"] == pytest.approx(29.0)
+
+
+def test_wards_without_a_scale_share_by_forecast(hierarchy):
+    rng = np.random.default_rng(10)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    past = _past(s_df, rng)
+    no_scales = pd.Series(np.nan, index=[f"ward|{area}|{g}|{s}" for area in AREAS[AREA] for g, s in PAIRS])
+
+    by_forecast = reconcile(base, s_df, tags(hierarchy), ("top_down",), past)["top_down"]
+    got = reconcile(base, s_df, tags(hierarchy), ("top_down",), past, no_scales)["top_down"]
+
+    pd.testing.assert_frame_equal(got, by_forecast)
+
+
+@pytest.mark.parametrize("method", sorted(set(TOP_DOWN_FORMS) - {"top_down_by_error"}))
+def test_shares_by_scale_keep_the_top_block_coherent_and_non_negative(hierarchy, method):
+    rng = np.random.default_rng(11)
+    s_df = summing_matrix(hierarchy)
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    base = _frame(s_df[SERIES_ID], months, lambda n: rng.gamma(1.0, 3.0, n))
+    past = _past(s_df, rng)
+    bottom = s_df.columns[1:]
+    scales = pd.Series(rng.gamma(1.0, 2.0, len(bottom)), index=bottom)
+
+    by_forecast = reconcile(base, s_df, tags(hierarchy), (method,), past)[method]
+    got = reconcile(base, s_df, tags(hierarchy), (method,), past, scales)[method]
+
+    matrix = s_df.drop(columns=SERIES_ID).to_numpy()
+    wide = got.pivot(index=MONTH, columns=SERIES_ID, values=MEAN)[s_df[SERIES_ID]].to_numpy()
+    np.testing.assert_allclose(wide, wide[:, -matrix.shape[1] :] @ matrix.T, rtol=1e-9)
+    assert (wide >= 0).all()
+    council = got[SERIES_ID].str.startswith("council|")
+    np.testing.assert_allclose(got.loc[council, MEAN], by_forecast.loc[council, MEAN], rtol=1e-9, atol=1e-9)
+
+
+def test_share_scales_are_the_seasonal_naive_mae_up_to_each_cutoff():
+    months = pd.date_range("2020-01-01", periods=14, freq="MS")
+    bottom = pd.DataFrame({SERIES_ID: "a", MONTH: months, "value": [1.0] * 12 + [3.0, 7.0]})
+
+    got = share_scales(bottom, [months[12], months[13]], "MS")
+
+    assert got[months[12]]["a"] == pytest.approx(2.0)  # |3 - 1|
+    assert got[months[13]]["a"] == pytest.approx(4.0)  # (|3 - 1| + |7 - 1|) / 2
+    assert whole_history_scales(bottom)["a"] == pytest.approx(4.0)
+
+
+def test_shares_by_scale_need_the_scales(hierarchy):
+    rng = np.random.default_rng(12)
+    s_df, base, _ = _block_coherent_base(hierarchy, rng)
+    with pytest.raises(ValueError, match="needs the bottom nodes' scales"):
+        top_down(base, s_df, tags(hierarchy), _past(s_df, rng), shares="scale")

@@ -254,3 +254,31 @@ def test_training_through_worker_processes_equals_training_in_this_process(panel
     pd.testing.assert_frame_equal(workers.forecasts, here.forecasts)
     pd.testing.assert_frame_equal(workers.backtest, here.backtest)
     assert workers.decisions == here.decisions
+
+
+def test_the_bottom_shares_its_gaps_by_the_scales_of_its_whole_history(panel):
+    hierarchy = build_hierarchy(panel, synthetic_areas(4))
+    by_forecast = train(
+        panel, hierarchy, _config(kept_methods={"caseload": "top_down"}, shares_by_scale=False)
+    )
+    by_scale = train(panel, hierarchy, _config(kept_methods={"caseload": "top_down"}))
+
+    bottom = measure_series(panel, hierarchy, "caseload")[hierarchy.bottom_level].sort_values(
+        ["unique_id", MONTH]
+    )
+    seasonal_change = bottom.groupby("unique_id")[VALUE].diff(12).abs()
+    expected = seasonal_change.groupby(bottom["unique_id"]).mean()
+    scales = by_scale.model.measures["caseload"].share_scales
+    np.testing.assert_allclose(scales.reindex(expected.index), expected.where(expected > 0))
+    assert by_forecast.model.measures["caseload"].share_scales is None
+
+    def caseload(out, area_level):
+        f = out.forecasts
+        return f[(f[MEASURE] == "caseload") & (f[AREA_LEVEL] == area_level)].reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(
+        caseload(by_scale, "council")[[MEAN]], caseload(by_forecast, "council")[[MEAN]]
+    )
+    assert not np.allclose(caseload(by_scale, "ward")[MEAN], caseload(by_forecast, "ward")[MEAN])
+    doubled = by_scale.model.refit(panel.assign(**{VALUE: panel[VALUE] * 2}))
+    np.testing.assert_allclose(doubled.measures["caseload"].share_scales, 2 * scales)

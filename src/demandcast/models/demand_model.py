@@ -32,7 +32,7 @@ from demandcast.columns import (
 )
 from demandcast.models.hierarchy import NODE_KEYS, Hierarchy, level_series, summing_matrix, tags
 from demandcast.models.noise_floor import with_noise_floor
-from demandcast.models.reconcile import reconcile
+from demandcast.models.reconcile import reconcile, whole_history_scales
 
 
 def measure_series(panel: pd.DataFrame, hierarchy: Hierarchy, measure: str) -> dict[str, pd.DataFrame]:
@@ -74,6 +74,8 @@ class MeasureModel:
         floor_is_whole: the floored series' forecasts are the stock-flow's own, so their intervals
             are mean +/- z x noise_sd alone up to the backtest's last step, and floored conformal
             intervals beyond it (models.noise_floor).
+        share_scales: bottom node id -> its in-sample seasonal-naive MAE, by whose square the
+            top-down forms share the bottom's gaps (reconcile's `scales`); None: by forecast.
     """
 
     chosen: dict[str, str]
@@ -83,6 +85,7 @@ class MeasureModel:
     intervals: dict[str, Any]
     noise_floor: pd.DataFrame | None = None
     floor_is_whole: bool = False
+    share_scales: pd.Series | None = None
 
 
 @dataclass
@@ -128,13 +131,19 @@ class DemandModel:
         """A copy whose chosen models are refitted on `panel` (an hpanel with the same nodes).
 
         The intervals' noise floor is not carried over: it was computed from the records for the
-        months after the training origin, and a refit on a newer panel has no records.
+        months after the training origin, and a refit on a newer panel has no records. The bottom's
+        share scales, if any, are computed again from `panel`.
         """
         measures = {}
         for measure, fit in self.measures.items():
             by_level = measure_series(panel, self.hierarchy, measure)
             models = {level: clone(fit.models[level]).fit(by_level[level]) for level in fit.models}
-            measures[measure] = MeasureModel(fit.chosen, models, fit.method, fit.residuals, fit.intervals)
+            scales = None
+            if fit.share_scales is not None:
+                scales = whole_history_scales(by_level[self.hierarchy.bottom_level])
+            measures[measure] = MeasureModel(
+                fit.chosen, models, fit.method, fit.residuals, fit.intervals, share_scales=scales
+            )
         return DemandModel(self.hierarchy, measures, self.horizon, self.nodes)
 
     def base_forecast(self, h: int | None = None) -> pd.DataFrame:
@@ -167,7 +176,12 @@ class DemandModel:
 
     def _measure_forecast(self, measure: str, fit: MeasureModel, base: pd.DataFrame) -> pd.DataFrame:
         coherent = reconcile(
-            base, summing_matrix(self.hierarchy), tags(self.hierarchy), (fit.method,), fit.residuals
+            base,
+            summing_matrix(self.hierarchy),
+            tags(self.hierarchy),
+            (fit.method,),
+            fit.residuals,
+            fit.share_scales,
         )[fit.method]
         months = np.sort(coherent[MONTH].unique())
         coherent[HORIZON_STEP] = np.searchsorted(months, coherent[MONTH].to_numpy()) + 1

@@ -22,8 +22,15 @@ whenever that model is chosen, decision 36);
 `top_down_by_error` shares each top-area service total's gap by the bottom areas' backtest errors
 instead of their forecasts (WLS with the parent immutable on the one-level tree, weighted by each
 ward's root mean square error), so that the wards forecast worst absorb the correction.
-Non-negativity is restored coherently: the reconciled bottom is clipped at zero and every node is
-summed again from it.
+Given the bottom nodes' scales (their in-sample seasonal-naive MAE, the MASE denominator), the other
+top-down forms share that gap in proportion to the squared scales instead of the forecasts: WLS with
+the parent immutable, each bottom node's error variance taken as its squared scale, the share that
+minimises the bottom's expected squared scaled error (benchmarks/holdout.md, decision 49). Counts'
+squared scales are roughly proportional to their level, so for them it is close to the forecast
+shares; heavy-tailed costs are not, and a uniform scaling moved most wards away from their actuals.
+No share takes a bottom node below zero: those it would are set to zero and the rest of the gap is
+shared among the others (the exact solution with the nodes non-negative). Non-negativity is restored
+coherently elsewhere: the reconciled bottom is clipped at zero and every node summed again from it.
 """
 
 from __future__ import annotations
@@ -36,14 +43,16 @@ import numpy as np
 import pandas as pd
 from hierarchicalforecast.methods import BottomUp, MinTrace
 
-from demandcast.columns import ACTUAL, MEAN, MONTH, SERIES_ID
+from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
+from demandcast.models.base import infer_freq, seasonal_period
+from demandcast.models.metrics import SCALE, seasonal_naive_scales
 
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
 TOP_DOWN_BY_LEVEL, MIDDLE_OUT = "top_down_by_level", "middle_out"
 MIDDLE_OUT_BY_SERVICE = "middle_out_by_service"
 TOP_DOWN_BY_ERROR = "top_down_by_error"
-BY_FORECAST, BY_ERROR = "forecast", "error"
+BY_FORECAST, BY_ERROR, BY_SCALE = "forecast", "error", "scale"
 TOP_DOWN_FORMS: dict[str, tuple[int | None, str]] = {
     TOP_DOWN: (None, BY_FORECAST),
     TOP_DOWN_BY_LEVEL: (0, BY_FORECAST),
@@ -54,7 +63,7 @@ TOP_DOWN_FORMS: dict[str, tuple[int | None, str]] = {
 """The methods that reconcile the top area's block and share it out to the bottom (`top_down`): the
 block level each keeps at its base forecasts (None: the block reconciled at once around its totals;
 -1: its bottom level, the top area's services) and how the bottom nodes share their top-area node
-(`BY_FORECAST` or `BY_ERROR`)."""
+(`BY_FORECAST` or `BY_ERROR`; `BY_FORECAST` becomes `BY_SCALE` where `reconcile` is given scales)."""
 METHODS: tuple[str, ...] = (
     BOTTOM_UP,
     MINT_SHRINK,
@@ -87,6 +96,7 @@ def reconcile(
     tags: dict[str, np.ndarray],
     methods: tuple[str, ...] = METHODS,
     residuals: pd.DataFrame | None = None,
+    scales: pd.Series | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Each method's coherent, non-negative version of the base forecasts.
 
@@ -98,6 +108,9 @@ def reconcile(
         methods: names from ALL_METHODS.
         residuals: columns unique_id, month, actual, mean: past forecasts beside what happened
             (the backtest), one row per node and month; needed by `mint_shrink` and `wls_var`.
+        scales: bottom node id -> its in-sample seasonal-naive MAE (NaN or missing: no share of a
+            gap); given, the top-down forms but `top_down_by_error` share by squared scale
+            (`BY_SCALE`), else by forecast.
 
     Returns:
         method -> frame with columns unique_id, month, mean, in the order of `base`.
@@ -111,7 +124,11 @@ def reconcile(
     results = _projections(base, s_df, projections, residuals if needing else None) if projections else {}
     for method in (m for m in methods if m in TOP_DOWN_FORMS):
         kept_level, shares = TOP_DOWN_FORMS[method]
-        results[method] = top_down(base, s_df, tags, residuals, kept_level=kept_level, shares=shares)
+        if shares == BY_FORECAST and scales is not None:
+            shares = BY_SCALE
+        results[method] = top_down(
+            base, s_df, tags, residuals, kept_level=kept_level, shares=shares, scales=scales
+        )
     return {method: results[method] for method in methods}
 
 
@@ -122,6 +139,7 @@ def top_down(
     residuals: pd.DataFrame,
     kept_level: int | None = None,
     shares: str = BY_FORECAST,
+    scales: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The top area's block reconciled around its total, shared out to the bottom.
 
@@ -134,9 +152,10 @@ def top_down(
     reconciled forecast and their own sum (base forecasts clipped at zero), each in proportion to
     its weight: with `BY_FORECAST` its forecast, so that each is scaled by the same factor (top-down
     by forecast proportions); with `BY_ERROR` the root mean square of its backtest residuals, so that
-    the series forecast worst absorb most of the correction (benchmarks/holdout.md, decision 33).
-    Where a family's weights sum to zero the gap is shared equally. Every other node is summed from
-    the bottom.
+    the series forecast worst absorb most of the correction (benchmarks/holdout.md, decision 33); with
+    `BY_SCALE` its squared scale (decision 49). No node is taken below zero (`_shared`). Where a
+    family's weights sum to zero it shares by forecast, and equally where those sum to zero too.
+    Every other node is summed from the bottom.
 
     Args:
         base, s_df, tags: as for `reconcile`.
@@ -148,13 +167,16 @@ def top_down(
             keeps its base forecasts and the block is reconciled one level at a time from it
             (wls_var_level_by_level), so that no level is drawn towards the sums of the levels
             below it; the levels above it are its sums.
-        shares: `BY_FORECAST` or `BY_ERROR`, the bottom nodes' weights.
+        shares: `BY_FORECAST`, `BY_ERROR` or `BY_SCALE`, the bottom nodes' weights.
+        scales: bottom node id -> scale, for `BY_SCALE`.
 
     Returns:
         Columns unique_id, month, mean, in the order of `base`; coherent and non-negative.
     """
-    if shares not in (BY_FORECAST, BY_ERROR):
-        raise ValueError(f"shares {shares!r}: expected {BY_FORECAST!r} or {BY_ERROR!r}")
+    if shares not in (BY_FORECAST, BY_ERROR, BY_SCALE):
+        raise ValueError(f"shares {shares!r}: expected {BY_FORECAST!r}, {BY_ERROR!r} or {BY_SCALE!r}")
+    if shares == BY_SCALE and scales is None:
+        raise ValueError(f"shares {BY_SCALE!r} needs the bottom nodes' scales")
     block_s, parent_of_bottom = _top_block(s_df, tags)
     block_ids = block_s[SERIES_ID]
     block_base = base[base[SERIES_ID].isin(block_ids)]
@@ -171,21 +193,79 @@ def top_down(
     totals = totals.rename(columns={SERIES_ID: "parent", MEAN: "total"})
     bottom = base[base[SERIES_ID].isin(parent_of_bottom.index)][[SERIES_ID, MONTH, MEAN]]
     start = bottom[MEAN].clip(lower=0.0)
-    weight = start if shares == BY_FORECAST else bottom[SERIES_ID].map(_root_mean_square(residuals))
+    if shares == BY_FORECAST:
+        weight = start
+    elif shares == BY_ERROR:
+        weight = bottom[SERIES_ID].map(_root_mean_square(residuals))
+    else:
+        weight = bottom[SERIES_ID].map(scales) ** 2
     bottom = bottom.assign(
         parent=bottom[SERIES_ID].map(parent_of_bottom).to_numpy(),
         start=start,
         weight=weight.fillna(0.0).to_numpy(),
     )
     bottom = bottom.merge(totals, on=["parent", MONTH], how="left", validate="many_to_one")
-    family = bottom.groupby(["parent", MONTH])
-    weights, size = family["weight"].transform("sum"), family["weight"].transform("size")
-    share = np.where(weights > 0, bottom["weight"] / weights.where(weights > 0, 1.0), 1.0 / size)
-    values = bottom["start"] + share * (bottom["total"] - family["start"].transform("sum"))
+    family = bottom.groupby(["parent", MONTH], sort=False).ngroup().to_numpy()
+    values = _shared(
+        family, bottom["start"].to_numpy(), bottom["weight"].to_numpy(), bottom["total"].to_numpy()
+    )
     shared = base[[SERIES_ID, MONTH]].merge(
-        bottom[[SERIES_ID, MONTH]].assign(**{MEAN: values.to_numpy()}), on=[SERIES_ID, MONTH], how="left"
+        bottom[[SERIES_ID, MONTH]].assign(**{MEAN: values}), on=[SERIES_ID, MONTH], how="left"
     )
     return non_negative(shared.fillna({MEAN: 0.0}), s_df)
+
+
+def share_scales(bottom: pd.DataFrame, cutoffs, freq: str) -> dict[pd.Timestamp, pd.Series]:
+    """cutoff -> bottom node id -> its in-sample seasonal-naive MAE up to that cutoff (reconcile's `scales`).
+
+    Args:
+        bottom: the bottom level's series (unique_id, month, value).
+        cutoffs: the last months of history to use.
+    """
+    ordered = bottom.sort_values([SERIES_ID, MONTH], kind="stable")
+    frame = seasonal_naive_scales(ordered, list(cutoffs), seasonal_period(freq))
+    return {pd.Timestamp(c): g.set_index(SERIES_ID)[SCALE] for c, g in frame.groupby(CUTOFF, sort=True)}
+
+
+def whole_history_scales(bottom: pd.DataFrame) -> pd.Series:
+    """bottom node id -> its in-sample seasonal-naive MAE over all of `bottom` (unique_id, month, value)."""
+    last = bottom[MONTH].max()
+    return share_scales(bottom, [last], infer_freq(bottom[MONTH]))[pd.Timestamp(last)]
+
+
+def _shared(family: np.ndarray, start: np.ndarray, weight: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Each child's start plus its share of its family's gap (total - the starts' sum), none below zero.
+
+    A share is the child's weight over its family's (the forecasts' where the weights sum to zero,
+    equal where those do too). A child the share would take below zero is set to zero and the rest of
+    the gap is shared among the others, until none is: the solution of WLS with the parent immutable
+    and the children non-negative (each round only lowers the others, so a child set to zero stays).
+
+    Args:
+        family: each child's family code (0 .. families - 1).
+        start, weight: each child's non-negative start and weight.
+        total: each child's family total (non-negative; the same on every child of a family).
+    """
+    families = int(family.max()) + 1 if len(family) else 0
+
+    def family_sum(values: np.ndarray) -> np.ndarray:
+        return np.bincount(family, weights=values, minlength=families)[family]
+
+    zeroed = np.zeros(len(start), dtype=bool)
+    while True:
+        free = ~zeroed
+        share, decided = np.zeros(len(start)), np.zeros(len(start), dtype=bool)
+        for candidate in (weight, start, np.ones(len(start))):  # a family's first that sums above zero
+            candidate = np.where(free, candidate, 0.0)
+            sums = family_sum(candidate)
+            share = np.where(~decided & (sums > 0), candidate / np.where(sums > 0, sums, 1.0), share)
+            decided |= sums > 0
+        gap = total - family_sum(np.where(free, start, 0.0))
+        values = np.where(free, start + share * gap, 0.0)
+        negative = free & (values < 0.0)
+        if not negative.any():
+            return values
+        zeroed |= negative
 
 
 def _root_mean_square(residuals: pd.DataFrame) -> pd.Series:

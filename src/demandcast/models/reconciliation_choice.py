@@ -12,7 +12,7 @@ import pandas as pd
 
 from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
 from demandcast.models.hierarchy import Hierarchy, summing_matrix, tags
-from demandcast.models.reconcile import reconcile
+from demandcast.models.reconcile import reconcile, share_scales
 from demandcast.models.scoring import method_decision, scaled_scores, with_scales
 from demandcast.models.selection import CHOSEN, RECONCILED, reconciled_column
 
@@ -28,6 +28,7 @@ def choose_reconciliation(
     max_loss: float,
     kept: str | None = None,
     kept_because: str = "the configuration",
+    by_scale: bool = False,
 ) -> tuple[pd.DataFrame, str, dict, dict[str, pd.DataFrame]]:
     """Reconcile the backtest with every method and keep one: the backtest's choice, or `kept`.
 
@@ -37,6 +38,8 @@ def choose_reconciliation(
         residuals: columns unique_id, month, actual, mean: the base forecasts' backtest residuals.
         kept: a method of `methods` to keep whatever the backtest says (the choice is still recorded).
         kept_because: what keeps it, for the decision's reason.
+        by_scale: the top-down forms share the bottom's gaps by the squared scales of the bottom
+            series up to each origin (`share_scales`, reconcile's `scales`), else by forecast.
 
     Raises:
         ValueError: `kept` is not one of `methods`.
@@ -47,7 +50,10 @@ def choose_reconciliation(
     """
     if kept is not None and kept not in methods:
         raise ValueError(f"kept reconciliation method {kept!r}: not among the methods {list(methods)}")
-    backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals)
+    scales = (
+        share_scales(by_level[hierarchy.bottom_level], backtest[CUTOFF].unique(), freq) if by_scale else {}
+    )
+    backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals, scales)
     columns = [CHOSEN, *map(reconciled_column, methods)]
     scaled = {
         lvl: with_scales(b[[SERIES_ID, CUTOFF, ACTUAL, *columns]], by_level[lvl], freq)
@@ -72,19 +78,21 @@ def _on_origin(scaled: pd.DataFrame, cutoff, columns: list[str]) -> pd.DataFrame
     return scaled_scores(scaled[scaled[CUTOFF] == cutoff], columns)
 
 
-def _reconciled_backtest(backtest, hierarchy, methods, residuals) -> pd.DataFrame:
+def _reconciled_backtest(backtest, hierarchy, methods, residuals, scales) -> pd.DataFrame:
     """The backtest with one reconciled column per method, reconciled origin by origin.
 
     MinT's covariance for an origin comes from the residuals of the months outside its window:
     with the window's own residuals MinT would be scored on errors it was fitted to, and the
     method choice would favour it (on the demo's holdout that choice cost caseload 8 points of
-    MASE improvement at the ward level: benchmarks/holdout.md).
+    MASE improvement at the ward level: benchmarks/holdout.md). `scales`: cutoff -> the bottom's
+    scales up to it (empty: the top-down forms share by forecast).
     """
     s_df, node_tags = summing_matrix(hierarchy), tags(hierarchy)
     frames = []
-    for _, window in backtest.groupby(CUTOFF, sort=True):
+    for cutoff, window in backtest.groupby(CUTOFF, sort=True):
         base = window[[SERIES_ID, MONTH]].assign(**{MEAN: window[CHOSEN].to_numpy()})
-        out = reconcile(base, s_df, node_tags, methods, _residuals_outside(residuals, window[MONTH]))
+        outside = _residuals_outside(residuals, window[MONTH])
+        out = reconcile(base, s_df, node_tags, methods, outside, scales.get(pd.Timestamp(cutoff)))
         columns = {reconciled_column(m): out[m][MEAN].to_numpy() for m in methods}
         frames.append(window.assign(**columns))
     return pd.concat(frames, ignore_index=True)

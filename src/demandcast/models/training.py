@@ -52,7 +52,7 @@ from demandcast.models.demand_model import DemandModel, MeasureModel, base_of, m
 from demandcast.models.hierarchy import Hierarchy, level_name
 from demandcast.models.interval_calibration import calibrated_intervals
 from demandcast.models.noise_floor import noise_floor
-from demandcast.models.reconcile import METHODS, MIDDLE_OUT_BY_SERVICE
+from demandcast.models.reconcile import METHODS, MIDDLE_OUT_BY_SERVICE, whole_history_scales
 from demandcast.models.reconciliation_choice import choose_reconciliation
 from demandcast.models.scoring import level_scores
 from demandcast.models.selection import (
@@ -104,6 +104,9 @@ class TrainConfig:
             unless `kept_methods` names another method (benchmarks/holdout.md, decisions 35-36).
         caseload_paths: council caseload paths per origin (features.caseload_paths), set by
             `train` from the records; the stock-flow candidate's input (council caseload by service).
+        shares_by_scale: the top-down forms share each top-area service node's gap among its
+            bottom nodes by their squared in-sample seasonal-naive MAE (reconcile's `scales`;
+            benchmarks/holdout.md, decision 49); False: by their forecasts.
     """
 
     horizon: int = 12
@@ -124,6 +127,7 @@ class TrainConfig:
     kept_methods: dict[str, str] = field(default_factory=dict)
     stock_flow_middle_out: bool = True
     caseload_paths: pd.DataFrame | None = field(default=None, repr=False)
+    shares_by_scale: bool = True
 
 
 @dataclass
@@ -223,6 +227,7 @@ def train(
             outcome.intervals,
             _at_origin(floors.get(measure), panel[MONTH].max()),
             outcome.floor_is_whole,
+            whole_history_scales(series[measure][hierarchy.bottom_level]) if config.shares_by_scale else None,
         )
         for measure, outcome in outcomes.items()
     }
@@ -320,6 +325,7 @@ def _reconciled(
             max_loss=config.reconciliation_max_loss,
             kept=kept,
             kept_because=because,
+            by_scale=config.shares_by_scale,
         )
     whole = floor is not None and _stock_flow_sums(method, chosen)
     with clock("intervals"):
