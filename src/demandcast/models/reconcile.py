@@ -29,8 +29,9 @@ minimises the bottom's expected squared scaled error (benchmarks/holdout.md, dec
 squared scales are roughly proportional to their level, so for them it is close to the forecast
 shares; heavy-tailed costs are not, and a uniform scaling moved most wards away from their actuals.
 No share takes a bottom node below zero: those it would are set to zero and the rest of the gap is
-shared among the others (the exact solution with the nodes non-negative). Non-negativity is restored
-coherently elsewhere: the reconciled bottom is clipped at zero and every node summed again from it.
+shared among the others (the exact solution with the nodes non-negative). Every method restores
+non-negativity coherently at the end: the reconciled bottom is clipped at zero and every node summed
+again from it.
 """
 
 from __future__ import annotations
