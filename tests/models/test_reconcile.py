@@ -344,12 +344,18 @@ def test_middle_out_keeps_the_council_client_groups_and_their_sum(hierarchy):
     np.testing.assert_allclose(council[groups_and_their_sum], [42.0, 5.0, 47.0])
 
 
+def _with_home_care_wards(base, values):
+    """`base` with wards w1, w2, w3's older people's home care set to `values`, and those wards' ids."""
+    wards = {
+        f"ward|{area}|older_people|home_care": value for area, value in zip(AREAS[AREA], values, strict=True)
+    }
+    return base.assign(**{MEAN: base[SERIES_ID].map(wards).fillna(base[MEAN])}), list(wards)
+
+
 def test_top_down_by_error_gives_the_wards_their_services_gap_in_proportion_to_their_errors(hierarchy):
     rng = np.random.default_rng(5)
     s_df, base, council_service = _block_coherent_base(hierarchy, rng)
-    home_care = {"w1": 8.0, "w2": 10.0, "w3": 6.0}  # sum 24; the council's home care is 30: a gap of 6
-    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
-    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
+    base, wards = _with_home_care_wards(base, [8.0, 10.0, 6.0])  # sum 24 against the council's 30
     months = pd.date_range("2022-01-01", periods=24, freq="MS")
     past = _frame(s_df[SERIES_ID], months, lambda n: rng.normal(5, 1, n))
     past[ACTUAL] = past[MEAN] + rng.normal(0, 1, len(past))
@@ -362,7 +368,7 @@ def test_top_down_by_error_gives_the_wards_their_services_gap_in_proportion_to_t
 
     got = got.set_index(SERIES_ID)[MEAN]
     # the gap of 6 shared 1 : 3 : 0; a ward never forecast wrong keeps its forecast
-    np.testing.assert_allclose(got[list(wards)], [9.5, 14.5, 6.0])
+    np.testing.assert_allclose(got[wards], [9.5, 14.5, 6.0])
     assert got["council|c|older_people|home_care"] == pytest.approx(council_service["older_people|home_care"])
 
 
@@ -402,15 +408,13 @@ def _past(s_df, rng):
 def test_with_scales_the_wards_share_their_services_gap_by_squared_scale(hierarchy):
     rng = np.random.default_rng(8)
     s_df, base, council_service = _block_coherent_base(hierarchy, rng)
-    home_care = {"w1": 8.0, "w2": 10.0, "w3": 6.0}  # sum 24; the council's home care is 30: a gap of 6
-    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
-    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
-    scales = pd.Series([1.0, 2.0, 0.0], index=list(wards))  # squared 1 : 4 : 0
+    base, wards = _with_home_care_wards(base, [8.0, 10.0, 6.0])  # sum 24 against the council's 30
+    scales = pd.Series([1.0, 2.0, 0.0], index=wards)  # squared 1 : 4 : 0
 
     got = reconcile(base, s_df, tags(hierarchy), ("top_down",), _past(s_df, rng), scales)["top_down"]
 
     got = got.set_index(SERIES_ID)[MEAN]
-    np.testing.assert_allclose(got[list(wards)], [8.0 + 6 / 5, 10.0 + 6 * 4 / 5, 6.0])
+    np.testing.assert_allclose(got[wards], [8.0 + 6 / 5, 10.0 + 6 * 4 / 5, 6.0])
     assert got["council|c|older_people|home_care"] == pytest.approx(council_service["older_people|home_care"])
 
 
@@ -419,16 +423,14 @@ def test_a_share_by_scale_never_takes_a_ward_below_zero_and_the_others_take_the_
     s_df, base, _ = _block_coherent_base(hierarchy, rng)
     council = {"older_people|home_care": 12.0, "older_people|all": 24.0, "all|all": 29.0}
     base[MEAN] = base[SERIES_ID].map({f"council|c|{k}": v for k, v in council.items()}).fillna(base[MEAN])
-    home_care = {"w1": 1.0, "w2": 20.0, "w3": 9.0}  # sum 30 against the council's 12: a gap of -18
-    wards = {f"ward|{area}|older_people|home_care": value for area, value in home_care.items()}
-    base[MEAN] = base[SERIES_ID].map(wards).fillna(base[MEAN])
-    scales = pd.Series([10.0, 1.0, 1.0], index=list(wards))  # w1 would take 100/102 of the gap
+    base, wards = _with_home_care_wards(base, [1.0, 20.0, 9.0])  # sum 30 against the council's 12
+    scales = pd.Series([10.0, 1.0, 1.0], index=wards)  # w1 would take 100/102 of the gap
 
     got = reconcile(base, s_df, tags(hierarchy), ("top_down",), _past(s_df, rng), scales)["top_down"]
 
     got = got.set_index(SERIES_ID)[MEAN]
     # w1 stops at zero (-1); the other -17 is shared 1 : 1
-    np.testing.assert_allclose(got[list(wards)], [0.0, 11.5, 0.5])
+    np.testing.assert_allclose(got[wards], [0.0, 11.5, 0.5])
     assert got["council|c|older_people|home_care"] == pytest.approx(12.0)
     assert got["council|c|all|all"] == pytest.approx(29.0)
 
