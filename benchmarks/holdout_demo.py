@@ -15,6 +15,7 @@ import os
 import resource
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -173,14 +174,26 @@ def base_forecasts(model) -> dict[str, pd.DataFrame]:
     }
 
 
-def held_out_by_method(model, full: pd.DataFrame, as_of: pd.Timestamp, methods) -> dict[str, pd.DataFrame]:
-    """method -> holdout_scores of the model's base forecasts reconciled by that method (the same bases)."""
+def held_out_by_fit(
+    model, full: pd.DataFrame, as_of: pd.Timestamp, variants: dict
+) -> dict[str, pd.DataFrame]:
+    """variant -> holdout_scores of the model's base forecasts reconciled with every measure's fit changed
+    by that variant's function of (measure, fit) (the same bases for all)."""
     bases = base_forecasts(model)
     scores = {}
-    for method in methods:
-        measures = {m: replace(fit, method=method) for m, fit in model.measures.items()}
-        scores[method] = holdout_scores(replace(model, measures=measures).from_base(bases), full, as_of)
+    for name, changed in variants.items():
+        measures = {m: changed(m, fit) for m, fit in model.measures.items()}
+        scores[name] = holdout_scores(replace(model, measures=measures).from_base(bases), full, as_of)
     return scores
+
+
+def held_out_by_method(model, full: pd.DataFrame, as_of: pd.Timestamp, methods) -> dict[str, pd.DataFrame]:
+    """method -> holdout_scores of the model's base forecasts reconciled by that method (the same bases)."""
+    return held_out_by_fit(model, full, as_of, {method: partial(_with_method, method) for method in methods})
+
+
+def _with_method(method: str, _measure: str, fit):
+    return replace(fit, method=method)
 
 
 def top_down_forms(model, full: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from holdout_demo import LEVELS, base_forecasts, holdout_city, holdout_scores, write_report
+from holdout_demo import LEVELS, held_out_by_fit, holdout_city, holdout_scores, write_report
 
 from demandcast.columns import MEASURE, MONTH, SERIES_ID, VALUE
 from demandcast.models import reconcile
@@ -67,18 +67,16 @@ def bottom_scales(model, full: pd.DataFrame, as_of: pd.Timestamp, measure: str) 
 
 def shared(model, full: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """share rule -> holdout_scores of the model's base forecasts reconciled with it (the same bases)."""
-    bases, scores = base_forecasts(model), {}
 
-    def scales(measure: str) -> pd.Series:
-        return bottom_scales(model, full, as_of, measure)
+    def sharing(method: str, by_scale: bool):
+        def changed(measure: str, fit):
+            scales = bottom_scales(model, full, as_of, measure) if by_scale else None
+            return replace(fit, method=method, share_scales=scales)
 
-    for name, (method, by_scale) in SHARES.items():
-        measures = {
-            m: replace(fit, method=method, share_scales=scales(m) if by_scale else None)
-            for m, fit in model.measures.items()
-        }
-        scores[name] = holdout_scores(replace(model, measures=measures).from_base(bases), full, as_of)
-    return scores
+        return changed
+
+    variants = {name: sharing(method, by_scale) for name, (method, by_scale) in SHARES.items()}
+    return held_out_by_fit(model, full, as_of, variants)
 
 
 def city_rows(seed: int, work: Path) -> pd.DataFrame:
