@@ -20,7 +20,6 @@ SEASONAL_NAIVE, MEAN_OF_LAST_YEAR = "seasonal_naive", "mean_of_last_year"
 ETS, SARIMAX, PROPHET, GLOBAL_GBM = "ets", "sarimax", "prophet", "global_gbm"
 BASELINES = (SEASONAL_NAIVE, MEAN_OF_LAST_YEAR)
 VECTOR_ETS = "vector_ets"
-SEASONAL_DRIFT = "seasonal_drift"
 CASELOAD_X_UNIT_COST = "caseload_x_unit_cost"
 STOCK_FLOW = "stock_flow"
 CHOSEN = "chosen"
@@ -44,8 +43,7 @@ def candidate_names(
     """Model names to try at a level with `n_series` series (baselines first).
 
     Vector ETS (every series smoothed at once, about a second for four thousand series) runs at
-    every level; it is the per-series ETS the ward level could not afford otherwise. Seasonal
-    drift runs beside per-series ETS: a sparse ward series' yearly growth is noise.
+    every level; it is the per-series ETS the ward level could not afford otherwise.
 
     Args:
         unit_cost: the series are costs that carry their caseload; where the global model runs,
@@ -56,7 +54,7 @@ def candidate_names(
     """
     names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR, VECTOR_ETS]
     if n_series <= local_max_series:
-        names += [ETS, SEASONAL_DRIFT]
+        names.append(ETS)
     if n_series <= prophet_max_series:
         names += [SARIMAX, PROPHET]
     if n_series > local_max_series:
@@ -100,7 +98,6 @@ def build_models(
         MEAN_OF_LAST_YEAR: lambda: _module("baselines").MeanOfLastYear(),
         ETS: lambda: _module("statistical").ETSForecaster(executor=executor),
         VECTOR_ETS: lambda: _module("vector_ets").VectorETSForecaster(),
-        SEASONAL_DRIFT: lambda: _module("seasonal_drift").SeasonalDrift(),
         SARIMAX: lambda: _module("statistical").SARIMAXForecaster(executor=executor),
         PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),
         GLOBAL_GBM: gbm,
