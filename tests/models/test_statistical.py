@@ -11,6 +11,7 @@ from demandcast.errors import InputError
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.baselines import SeasonalNaive
 from demandcast.models.metrics import accuracy, seasonal_naive_scales
+from demandcast.models.selection import build_models
 from demandcast.models.statistical import ETSForecaster, SARIMAXForecaster
 from demandcast.models.synthetic import synthetic_series
 
@@ -26,9 +27,14 @@ def with_series(y: pd.DataFrame, uid: str, values: list[float]) -> pd.DataFrame:
     return pd.concat([y, extra], ignore_index=True).sort_values([SERIES_ID, MONTH], ignore_index=True)
 
 
-def holt_winters(values: np.ndarray, damped: bool):
+def holt_winters(values: np.ndarray, damped: bool | None):
+    """damped None: no trend."""
     return ExponentialSmoothing(
-        values, trend="add", damped_trend=damped, seasonal="add", seasonal_periods=12
+        values,
+        trend=None if damped is None else "add",
+        damped_trend=bool(damped),
+        seasonal="add",
+        seasonal_periods=12,
     ).fit(use_brute=False)
 
 
@@ -50,6 +56,29 @@ def test_ets_keeps_per_series_the_trend_form_with_the_lower_aicc(y):
         best = min(fits, key=lambda fit: fit.aicc)
         served = forecast.loc[forecast[SERIES_ID] == uid, MEAN]
         np.testing.assert_allclose(served, best.forecast(18), rtol=1e-9)
+
+
+def test_ets_offered_no_trend_keeps_per_series_the_lowest_aicc_of_three_forms(y):
+    level_only = 100 + 10 * np.sin(np.arange(60) * np.pi / 6) + np.random.default_rng(5).normal(0, 2, 60)
+    y = with_series(y, "flat", list(level_only))
+
+    forecast = ETSForecaster(no_trend=True).fit(y).predict(18)
+
+    kept = {}
+    for uid, series in y.groupby(SERIES_ID):
+        fits = {form: holt_winters(series[VALUE].to_numpy(), form) for form in (True, False, None)}
+        kept[uid] = min(fits, key=lambda form: fits[form].aicc)
+        served = forecast.loc[forecast[SERIES_ID] == uid, MEAN]
+        np.testing.assert_allclose(served, fits[kept[uid]].forecast(18), rtol=1e-9)
+    assert kept["flat"] is None  # the series without a trend drops it
+
+
+def test_training_offers_ets_without_a_trend_for_counts_but_not_for_cost():
+    counts = build_models(["ets"], seed=0)["ets"]
+    cost = build_models(["ets"], seed=0, daily_rate=True)["ets"]
+
+    assert counts.no_trend
+    assert not cost.model.no_trend
 
 
 def test_ets_by_aicc_carries_a_steady_rise_two_years_on_where_a_damped_trend_flattens():

@@ -1,4 +1,4 @@
-"""Local statistical forecasters from statsmodels: additive-trend ETS (damped or not) and seasonal ARIMA.
+"""Local statistical forecasters from statsmodels: ETS (additive trend, damped or not, or none) and SARIMA.
 
 Each series is fitted on a plain array (no date index, so statsmodels never guesses a
 frequency); the seasonal period comes from the data's frequency. Series that are constant
@@ -23,7 +23,7 @@ from demandcast.models.baselines import BaselineFallback, last_season
 
 @dataclass(frozen=True)
 class EtsState:
-    """The final components of a fitted additive-trend Holt-Winters model (damping 1: undamped)."""
+    """The final components of a fitted Holt-Winters model (damping 1: undamped; no trend: trend 0)."""
 
     level: float
     trend: float
@@ -46,7 +46,7 @@ class SarimaxState:
 
 
 class ETSForecaster(LocalForecaster):
-    """Additive-trend exponential smoothing with additive yearly seasonality, per series.
+    """Exponential smoothing with an additive trend and additive yearly seasonality, per series.
 
     Args:
         seasonal: whether to model yearly seasonality (needs two full years; shorter series drop it).
@@ -56,15 +56,26 @@ class ETSForecaster(LocalForecaster):
             where a council's cost keeps rising with each April's prices: on 16 cities it fell 2.3%
             short of the council cost total two years ahead and 4.4% of its client groups, the AICc's
             choice 2.0% and 2.8% (benchmarks/cost_trend_damping.md; benchmarks/holdout.md, decision 48).
+        no_trend: also fit the series without a trend and keep that where its AICc is the lowest
+            (AutoETS' third trend form). Training offers it for counts, not for cost: on 14 cities'
+            district and council series AICc chose it for 60% of the cost series, whose held-out
+            MASE it worsened by 5-75%, and it bettered the caseload and starts by up to 9%
+            (benchmarks/holdout.md, decision 50).
         executor: where per-series fits run (None: in this process).
     """
 
     def __init__(
-        self, seasonal: bool = True, min_periods: int = 12, damped: bool | str = "auto", executor=None
+        self,
+        seasonal: bool = True,
+        min_periods: int = 12,
+        damped: bool | str = "auto",
+        no_trend: bool = False,
+        executor=None,
     ):
         self.seasonal = seasonal
         self.min_periods = min_periods
         self.damped = damped
+        self.no_trend = no_trend
         self.executor = executor
 
     def _validate_params(self) -> None:
@@ -79,13 +90,15 @@ class ETSForecaster(LocalForecaster):
         if reason:
             return BaselineFallback(reason, last_season(values, m))
         seasonal = self.seasonal and len(values) >= 2 * m
-        forms = (True, False) if self.damped == "auto" else (self.damped,)
+        forms: list[bool | None] = [True, False] if self.damped == "auto" else [bool(self.damped)]
+        if self.no_trend:
+            forms.append(None)
         fits = []
         for damped in forms:
             model = ExponentialSmoothing(
                 values,
-                trend="add",
-                damped_trend=damped,
+                trend=None if damped is None else "add",
+                damped_trend=bool(damped),
                 seasonal="add" if seasonal else None,
                 seasonal_periods=m if seasonal else None,
             )
@@ -99,7 +112,8 @@ class ETSForecaster(LocalForecaster):
         fitted = min(fits, key=lambda fit: fit.aicc if np.isfinite(fit.aicc) else np.inf)
         damping = fitted.params["damping_trend"] if fitted.model.damped_trend else 1.0
         season = fitted.season[-m:] if seasonal else np.array([])
-        state = EtsState(fitted.level[-1], fitted.trend[-1], damping, season)
+        trend = fitted.trend[-1] if fitted.model.trend else 0.0
+        state = EtsState(fitted.level[-1], trend, damping, season)
         return (
             state
             if np.isfinite(state.forecast(1)).all()
