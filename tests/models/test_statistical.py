@@ -62,7 +62,8 @@ def test_ets_offered_no_trend_keeps_per_series_the_lowest_aicc_of_three_forms(y)
     level_only = 100 + 10 * np.sin(np.arange(60) * np.pi / 6) + np.random.default_rng(5).normal(0, 2, 60)
     y = with_series(y, "flat", list(level_only))
 
-    forecast = ETSForecaster(no_trend=True).fit(y).predict(18)
+    model = ETSForecaster(no_trend=True).fit(y)
+    forecast = model.predict(18)
 
     kept = {}
     for uid, series in y.groupby(SERIES_ID):
@@ -71,6 +72,8 @@ def test_ets_offered_no_trend_keeps_per_series_the_lowest_aicc_of_three_forms(y)
         served = forecast.loc[forecast[SERIES_ID] == uid, MEAN]
         np.testing.assert_allclose(served, fits[kept[uid]].forecast(18), rtol=1e-9)
     assert kept["flat"] is None  # the series without a trend drops it
+    names = {True: "damped", False: "undamped", None: "none"}
+    assert {uid: state.form for uid, state in model.states_.items()} == {u: names[f] for u, f in kept.items()}
 
 
 def test_training_offers_ets_without_a_trend_for_counts_but_not_for_cost():

@@ -29,6 +29,8 @@ class EtsState:
     trend: float
     damping: float
     season: np.ndarray
+    form: str = "damped"
+    """The trend form AICc kept: "damped", "undamped" or "none"."""
 
     def forecast(self, h: int) -> np.ndarray:
         """level + (phi + ... + phi^k) trend + the season k steps on, for k = 1..h."""
@@ -113,7 +115,8 @@ class ETSForecaster(LocalForecaster):
         damping = fitted.params["damping_trend"] if fitted.model.damped_trend else 1.0
         season = fitted.season[-m:] if seasonal else np.array([])
         trend = fitted.trend[-1] if fitted.model.trend else 0.0
-        state = EtsState(fitted.level[-1], trend, damping, season)
+        form = "none" if not fitted.model.trend else "damped" if fitted.model.damped_trend else "undamped"
+        state = EtsState(fitted.level[-1], trend, damping, season, form)
         return (
             state
             if np.isfinite(state.forecast(1)).all()
