@@ -11,7 +11,6 @@ from demandcast.errors import InputError
 from demandcast.models.backtest import rolling_origin_backtest
 from demandcast.models.baselines import SeasonalNaive
 from demandcast.models.metrics import accuracy, seasonal_naive_scales
-from demandcast.models.selection import build_models
 from demandcast.models.statistical import ETSForecaster, SARIMAXForecaster
 from demandcast.models.synthetic import synthetic_series
 
@@ -74,14 +73,6 @@ def test_ets_offered_no_trend_keeps_per_series_the_lowest_aicc_of_three_forms(y)
     assert kept["flat"] is None  # the series without a trend drops it
     names = {True: "damped", False: "undamped", None: "none"}
     assert {uid: state.form for uid, state in model.states_.items()} == {u: names[f] for u, f in kept.items()}
-
-
-def test_training_offers_ets_without_a_trend_for_counts_but_not_for_cost():
-    counts = build_models(["ets"], seed=0)["ets"]
-    cost = build_models(["ets"], seed=0, daily_rate=True)["ets"]
-
-    assert counts.no_trend
-    assert not cost.model.no_trend
 
 
 def test_ets_by_aicc_carries_a_steady_rise_two_years_on_where_a_damped_trend_flattens():

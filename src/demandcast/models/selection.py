@@ -81,7 +81,7 @@ def build_models(
     Args:
         daily_rate: the series are flows summed over the days of each period (cost): every model
             but the baselines forecasts the rate per day (models.daily_rate); the baselines stay
-            the bar they are. Other series' ETS may also drop its trend (`no_trend`).
+            the bar they are.
         caseload_forecasts: the global model's backtest forecasts of these series' caseload
             (columns cutoff, unique_id, month, mean); caseload x unit cost replays them
             (models.replayed) instead of fitting the same model on the same caseload again.
@@ -96,8 +96,7 @@ def build_models(
     factories: dict[str, Callable[[], Any]] = {
         SEASONAL_NAIVE: lambda: _module("baselines").SeasonalNaive(),
         MEAN_OF_LAST_YEAR: lambda: _module("baselines").MeanOfLastYear(),
-        # cost keeps a trend (its prices rise every April); counts may drop it where AICc says so
-        ETS: lambda: _module("statistical").ETSForecaster(executor=executor, no_trend=not daily_rate),
+        ETS: lambda: _module("statistical").ETSForecaster(executor=executor),
         VECTOR_ETS: lambda: _module("vector_ets").VectorETSForecaster(),
         SARIMAX: lambda: _module("statistical").SARIMAXForecaster(executor=executor),
         PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),

@@ -59,10 +59,12 @@ class ETSForecaster(LocalForecaster):
             short of the council cost total two years ahead and 4.4% of its client groups, the AICc's
             choice 2.0% and 2.8% (benchmarks/cost_trend_damping.md; benchmarks/holdout.md, decision 48).
         no_trend: also fit the series without a trend and keep that where its AICc is the lowest
-            (AutoETS' third trend form). Training offers it for counts, not for cost: on 14 cities'
-            district and council series AICc chose it for 60% of the cost series, whose held-out
-            MASE it worsened by 5-75%, and it bettered the caseload and starts by up to 9%
-            (benchmarks/holdout.md, decision 50).
+            (AutoETS' third trend form). Training does not offer it: on 14 cities' district and
+            council series it bettered the held-out caseload and starts by up to 9% and worsened
+            the cost by 8-28% (AICc kept no trend for 40-93% of the cost series below the council
+            total, whose prices rise every April), and offered for the counts alone it moved no
+            reconciled caseload and worsened the council starts total on 12 fresh cities
+            (benchmarks/ets_trend_forms.md; benchmarks/holdout.md, decision 50).
         executor: where per-series fits run (None: in this process).
     """
 
