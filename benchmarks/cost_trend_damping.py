@@ -9,9 +9,8 @@ decision 48), undamped, the one of the two with the lower AICc (AutoETS' choice,
 decision 48), and damped on the log scale; and seasonal drift, the last year grown by the geometric
 mean of the last one or two yearly ratios (measured as an engine candidate and not adopted, decision
 50); and ETS by AICc for the first 12 months, then each month the one 12 earlier grown by the
-two-year drift. It scores the next 24 months: bias (sum
-of forecast - actual over the sum of actuals) and mean absolute percentage error, in months 1-12 and
-13-24.
+two-year drift. It scores the next 24 months: bias (sum of forecast - actual over the sum of
+actuals) and mean absolute percentage error, in months 1-12 and 13-24.
 
 Usage: .venv/bin/python benchmarks/cost_trend_damping.py [--cities 16]
        [--out benchmarks/cost_trend_damping.md]
