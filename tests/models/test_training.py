@@ -1,6 +1,7 @@
 """The training pipeline: coherent, non-negative, deterministic forecasts and a reproducible model."""
 
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,14 +17,18 @@ from demandcast.columns import (
     MEAN,
     MEASURE,
     MONTH,
+    SERIES_ID,
     SERVICE,
     VALUE,
 )
 from demandcast.data.panel_input import backtest_span, read_panel_input
 from demandcast.errors import InputError
 from demandcast.models.backtest import rolling_origin_backtest
+from demandcast.models.baselines import MeanOfLastYear, SeasonalNaive
+from demandcast.models.combination import MeanForecaster
 from demandcast.models.demand_model import measure_series
 from demandcast.models.executor import ProcessExecutor
+from demandcast.models.grown_beyond_year import GrownBeyondYear
 from demandcast.models.hierarchy import NODE_KEYS, aggregate, build_hierarchy
 from demandcast.models.selection import build_models, candidate_names
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
@@ -282,3 +287,32 @@ def test_the_bottom_shares_its_gaps_by_the_scales_of_its_whole_history(panel):
     assert not np.allclose(caseload(by_scale, "ward")[MEAN], caseload(by_forecast, "ward")[MEAN])
     doubled = by_scale.model.refit(panel.assign(**{VALUE: panel[VALUE] * 2}))
     np.testing.assert_allclose(doubled.measures["caseload"].share_scales, 2 * scales)
+
+
+def _grown(fitted) -> bool:
+    """Whether a level's fitted model (a rate per day, or a combination with one) grows beyond a year."""
+    if isinstance(fitted, MeanForecaster):
+        return any(_grown(member) for _, member in fitted.members_)
+    return isinstance(getattr(fitted, "model_", None), GrownBeyondYear)
+
+
+def test_cost_grows_its_first_year_beyond_it_at_the_few_series_levels_only(panel):
+    cost = panel.assign(**{MEASURE: "cost", VALUE: panel[VALUE] * 250.0})
+    both = pd.concat([panel, cost], ignore_index=True)
+    hierarchy = build_hierarchy(both, synthetic_areas(4))
+    config = _config(allowed_models=(*BASELINES, "vector_ets"), local_max_series=8, horizon=15)
+
+    grown = train(both, hierarchy, config).model
+    kept = train(both, hierarchy, replace(config, cost_grown_beyond_year=False)).model
+
+    counts = {level: y[SERIES_ID].nunique() for level, y in measure_series(both, hierarchy, "cost").items()}
+    models = grown.measures["cost"].models
+    fitted = {level: m for level, m in models.items() if not isinstance(m, SeasonalNaive | MeanOfLastYear)}
+    few = {level: counts[level] <= 8 for level in fitted}
+    assert any(few.values()) and not all(few.values())
+    assert {level: _grown(m) for level, m in fitted.items()} == few
+    assert not any(_grown(m) for m in grown.measures["caseload"].models.values())
+    ours, theirs = grown.base_forecast(15), kept.base_forecast(15)
+    later = ours[MONTH] >= ours[MONTH].min() + pd.DateOffset(months=12)
+    pd.testing.assert_frame_equal(ours[~later], theirs[~later])
+    assert not np.allclose(ours.loc[later, MEAN], theirs.loc[later, MEAN])

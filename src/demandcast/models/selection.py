@@ -72,6 +72,7 @@ def build_models(
     gbm_options: dict | None = None,
     caseload_paths: pd.DataFrame | None = None,
     daily_rate: bool = False,
+    grown_beyond_year: bool = False,
     caseload_forecasts: pd.DataFrame | None = None,
 ) -> dict:
     """Unfitted forecasters by name (imports are deferred: each model family is optional).
@@ -82,6 +83,9 @@ def build_models(
         daily_rate: the series are flows summed over the days of each period (cost): every model
             but the baselines forecasts the rate per day (models.daily_rate); the baselines stay
             the bar they are.
+        grown_beyond_year: every model but the baselines keeps its first year of forecasts and grows
+            it by each series' yearly drift beyond (models.grown_beyond_year); inside the rate per
+            day where that applies.
         caseload_forecasts: the global model's backtest forecasts of these series' caseload
             (columns cutoff, unique_id, month, mean); caseload x unit cost replays them
             (models.replayed) instead of fitting the same model on the same caseload again.
@@ -105,6 +109,9 @@ def build_models(
         STOCK_FLOW: lambda: _module("stock_flow").StockFlowForecaster(paths=caseload_paths),
     }
     models = {name: factories[name]() for name in names}
+    if grown_beyond_year:
+        grow = _module("grown_beyond_year").GrownBeyondYear
+        models = {name: m if name in BASELINES else grow(m) for name, m in models.items()}
     if daily_rate:
         wrap = _module("daily_rate").DailyRate
         models = {name: m if name in BASELINES else wrap(m) for name, m in models.items()}

@@ -107,6 +107,9 @@ class TrainConfig:
         shares_by_scale: the top-down forms share each top-area service node's gap among its
             bottom nodes by their squared in-sample seasonal-naive MAE (reconcile's `scales`;
             benchmarks/holdout.md, decision 49); False: by their forecasts.
+        cost_grown_beyond_year: at the levels of at most `local_max_series` series, the cost models
+            keep their first year and grow it by each series' yearly drift beyond
+            (models.grown_beyond_year; benchmarks/holdout.md, decision 52).
     """
 
     horizon: int = 12
@@ -128,6 +131,7 @@ class TrainConfig:
     stock_flow_middle_out: bool = True
     caseload_paths: pd.DataFrame | None = field(default=None, repr=False)
     shares_by_scale: bool = True
+    cost_grown_beyond_year: bool = True
 
 
 @dataclass
@@ -465,11 +469,15 @@ def _model_options(level: str, y: pd.DataFrame, config: TrainConfig) -> dict:
     gbm = {"covariates": config.covariates, "neighbours": config.neighbours} if at_wards else {}
     gbm |= {"max_iter": config.gbm_max_iter, "learning_rate": config.gbm_learning_rate}
     daily_rate = bool(y[MEASURE].isin(DAILY_RATE_MEASURES).all())
+    few_series = y[SERIES_ID].nunique() <= config.local_max_series
     return {
         "seed": config.seed,
         "gbm_options": gbm,
         "caseload_paths": config.caseload_paths,
         "daily_rate": daily_rate,
+        # cost rises with every April's prices, which a model's own trend may flatten after a year;
+        # a sparse ward series' yearly drift is noise (benchmarks/holdout.md, decision 52)
+        "grown_beyond_year": config.cost_grown_beyond_year and daily_rate and few_series,
     }
 
 
