@@ -41,6 +41,7 @@ from demandcast.columns import (
     SERVICE,
     VALUE,
 )
+from demandcast.models.grown_beyond_year import yearly_growth
 from demandcast.models.hierarchy import aggregate
 from demandcast.models.statistical import ETSForecaster
 
@@ -65,7 +66,7 @@ def seasonal_drift(years: int) -> PerDayForecast:
     """The last year repeated, grown by the geometric mean of the last `years` yearly ratios of sums."""
 
     def forecast(per_day: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:  # noqa: ARG001
-        growth = (per_day[-12:].sum() / per_day[-12 * (years + 1) : -12 * years].sum()) ** (1 / years)
+        growth = yearly_growth(per_day, 12, years)
         return np.resize(per_day[-12:], HORIZON) * growth ** (np.arange(HORIZON) // 12 + 1)
 
     return forecast
@@ -76,7 +77,7 @@ def first_year_grown(first: PerDayForecast, years: int) -> PerDayForecast:
 
     def forecast(per_day: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:
         year = first(per_day, months)[:12]
-        growth = seasonal_drift(years)(per_day, months)[0] / per_day[-12]
+        growth = yearly_growth(per_day, 12, years)
         return np.resize(year, HORIZON) * growth ** (np.arange(HORIZON) // 12)
 
     return forecast
