@@ -70,9 +70,9 @@ class GrownBeyondYear(Forecaster):
         if h <= season:
             return first
         ordered = first.sort_values([SERIES_ID, MONTH], kind="stable")
+        seasons_on = np.arange(h) // season
         means = {}
         for uid, year in ordered.groupby(SERIES_ID, sort=False)[MEAN]:
-            seasons_on = np.arange(h) // season
             means[str(uid)] = np.resize(year.to_numpy(dtype=float), h) * self.growth_[str(uid)] ** seasons_on
         return forecast_frame(means, future_months(self.last_month_, h, self.freq_))
 
