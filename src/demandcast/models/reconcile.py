@@ -45,8 +45,9 @@ import pandas as pd
 from hierarchicalforecast.methods import BottomUp, MinTrace
 
 from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
-from demandcast.models.base import infer_freq, seasonal_period
-from demandcast.models.metrics import SCALE, seasonal_naive_scales
+from demandcast.models.base import infer_freq
+from demandcast.models.metrics import SCALE
+from demandcast.models.scoring import scales_up_to
 
 BOTTOM_UP, MINT_SHRINK, WLS_STRUCT = "bottom_up", "mint_shrink", "wls_struct"
 WLS_VAR, OLS, TOP_DOWN = "wls_var", "ols", "top_down"
@@ -223,9 +224,12 @@ def share_scales(bottom: pd.DataFrame, cutoffs, freq: str) -> dict[pd.Timestamp,
         bottom: the bottom level's series (unique_id, month, value).
         cutoffs: the last months of history to use.
     """
-    ordered = bottom.sort_values([SERIES_ID, MONTH], kind="stable")
-    frame = seasonal_naive_scales(ordered, list(cutoffs), seasonal_period(freq))
-    return {pd.Timestamp(c): g.set_index(SERIES_ID)[SCALE] for c, g in frame.groupby(CUTOFF, sort=True)}
+    return scales_by_cutoff(scales_up_to(bottom, cutoffs, freq))
+
+
+def scales_by_cutoff(scales: pd.DataFrame) -> dict[pd.Timestamp, pd.Series]:
+    """cutoff -> node id -> scale, from `scoring.scales_up_to`'s frame (reconcile's `scales` per origin)."""
+    return {pd.Timestamp(c): g.set_index(SERIES_ID)[SCALE] for c, g in scales.groupby(CUTOFF, sort=True)}
 
 
 def whole_history_scales(bottom: pd.DataFrame) -> pd.Series:

@@ -12,8 +12,8 @@ import pandas as pd
 
 from demandcast.columns import ACTUAL, CUTOFF, MEAN, MONTH, SERIES_ID
 from demandcast.models.hierarchy import Hierarchy, summing_matrix, tags
-from demandcast.models.reconcile import reconcile, share_scales
-from demandcast.models.scoring import method_decision, scaled_scores, with_scales
+from demandcast.models.reconcile import reconcile, scales_by_cutoff
+from demandcast.models.scoring import method_decision, scaled_scores, scales_up_to, with_scales
 from demandcast.models.selection import CHOSEN, RECONCILED, reconciled_column
 
 
@@ -39,7 +39,8 @@ def choose_reconciliation(
         kept: a method of `methods` to keep whatever the backtest says (the choice is still recorded).
         kept_because: what keeps it, for the decision's reason.
         by_scale: the top-down forms share the bottom's gaps by the squared scales of the bottom
-            series up to each origin (`share_scales`, reconcile's `scales`), else by forecast.
+            series up to each origin (the scales its MASE divides by; reconcile's `scales`), else by
+            forecast.
 
     Raises:
         ValueError: `kept` is not one of `methods`.
@@ -50,13 +51,14 @@ def choose_reconciliation(
     """
     if kept is not None and kept not in methods:
         raise ValueError(f"kept reconciliation method {kept!r}: not among the methods {list(methods)}")
-    scales = (
-        share_scales(by_level[hierarchy.bottom_level], backtest[CUTOFF].unique(), freq) if by_scale else {}
-    )
-    backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals, scales)
+    bottom = hierarchy.bottom_level
+    bottom_scales = scales_up_to(by_level[bottom], backtest[CUTOFF].unique(), freq)  # MASE's and shares'
+    shares = scales_by_cutoff(bottom_scales) if by_scale else {}
+    backtest = _reconciled_backtest(backtest, hierarchy, methods, residuals, shares)
     columns = [CHOSEN, *map(reconciled_column, methods)]
+    known = {bottom: bottom_scales}
     scaled = {
-        lvl: with_scales(b[[SERIES_ID, CUTOFF, ACTUAL, *columns]], by_level[lvl], freq)
+        lvl: with_scales(b[[SERIES_ID, CUTOFF, ACTUAL, *columns]], by_level[lvl], freq, known.get(lvl))
         for lvl, b in backtest.groupby("level", sort=False)
     }
     method_scores = {lvl: scaled_scores(frame, columns) for lvl, frame in scaled.items()}

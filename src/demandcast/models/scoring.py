@@ -30,16 +30,30 @@ def level_scores(
     return scaled_scores(with_scales(backtest, history, freq), columns)
 
 
-def with_scales(backtest: pd.DataFrame, history: pd.DataFrame, freq: str) -> pd.DataFrame:
+def with_scales(
+    backtest: pd.DataFrame, history: pd.DataFrame, freq: str, scales: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The backtest (a fresh index) with column `scale`: each series' seasonal-naive MAE up to its origin.
 
     Args:
         backtest: columns unique_id, cutoff and any others.
         history: the level's series (unique_id, month, value).
+        scales: the level's `scales_up_to` the backtest's cutoffs, where already computed.
+    """
+    if scales is None:
+        scales = scales_up_to(history, backtest[CUTOFF].unique(), freq)
+    return backtest.merge(scales, on=[SERIES_ID, CUTOFF], how="left")
+
+
+def scales_up_to(history: pd.DataFrame, cutoffs, freq: str) -> pd.DataFrame:
+    """Columns unique_id, cutoff, scale: each series' in-sample seasonal-naive MAE up to each cutoff.
+
+    Args:
+        history: a level's series (unique_id, month, value), in any order.
+        cutoffs: the last months of history to use.
     """
     ordered = history.sort_values([SERIES_ID, MONTH], kind="stable")
-    scales = seasonal_naive_scales(ordered, backtest[CUTOFF].unique(), seasonal_period(freq))
-    return backtest.merge(scales, on=[SERIES_ID, CUTOFF], how="left")
+    return seasonal_naive_scales(ordered, list(cutoffs), seasonal_period(freq))
 
 
 def scaled_scores(scaled: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
