@@ -42,10 +42,10 @@ def extrapolated(model: DemandModel) -> DemandModel:
     """A copy of `model` whose grown cost models forecast with their own model beyond the first year."""
     out = copy.deepcopy(model)
     for fitted in out.measures[COST].models.values():
-        for rate in fitted.members_ if isinstance(fitted, MeanForecaster) else [("", fitted)]:
-            inner = getattr(rate[1], "model_", None)
+        for _, rate in fitted.members_ if isinstance(fitted, MeanForecaster) else [("", fitted)]:
+            inner = getattr(rate, "model_", None)
             if isinstance(inner, GrownBeyondYear):
-                rate[1].model_ = inner.model_
+                rate.model_ = inner.model_
     return out
 
 
