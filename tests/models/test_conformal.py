@@ -235,11 +235,21 @@ def test_borrowed_residuals_keep_the_widening_with_the_horizon():
 def test_widened_intervals_stretch_about_their_centre_by_level():
     fitted = ConformalIntervals().fit(random_walk_backtest(), "m")
 
-    plain, wide = fitted.apply(forecasts(["s0"], 6)), fitted.widened({80: 1.5}).apply(forecasts(["s0"], 6))
+    plain, wide = fitted.apply(forecasts(["s0"], 6)), fitted.widened({80: 1.2}).apply(forecasts(["s0"], 6))
 
-    np.testing.assert_allclose(wide[HI_80] - wide[LO_80], 1.5 * (plain[HI_80] - plain[LO_80]))
+    np.testing.assert_allclose(wide[HI_80] - wide[LO_80], 1.2 * (plain[HI_80] - plain[LO_80]))
     np.testing.assert_allclose(wide[HI_80] + wide[LO_80], plain[HI_80] + plain[LO_80])
     np.testing.assert_allclose(wide[LO_95], plain[LO_95])
+
+
+def test_a_widened_80_interval_never_ends_outside_a_narrowed_95_interval():
+    fitted = ConformalIntervals().fit(random_walk_backtest(), "m")
+
+    out = fitted.widened({80: 2.0, 95: 0.6}).apply(forecasts(["s0"], 6))
+
+    assert (out[HI_80] > out[LO_80]).all()
+    np.testing.assert_allclose(out[LO_95], out[LO_80])
+    np.testing.assert_allclose(out[HI_95], out[HI_80])
 
 
 def test_stretched_bounds_move_away_from_their_centre():

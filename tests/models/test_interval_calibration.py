@@ -7,7 +7,7 @@ import pytest
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.effective_sample import small_sample_factor
-from demandcast.models.interval_calibration import calibrated_intervals
+from demandcast.models.interval_calibration import _widening, calibrated_intervals
 
 LEVELS = (80, 95)
 
@@ -80,3 +80,33 @@ def test_origins_that_all_erred_one_way_do_not_drive_the_stretch_to_its_cap():
     council = reported["council/all"]
     assert council["widening_80"] < 3.0 and council["widening_95"] < 3.0
     assert council["coverage_95"] >= council["coverage_80"] >= 0.8
+
+
+def held_out_intervals(needed: np.ndarray, half_width: float = 10.0) -> pd.DataFrame:
+    """Held-out 80% intervals 100 +/- `half_width` whose actuals need each `needed` stretch to be covered."""
+    signs = np.where(np.arange(len(needed)) % 2 == 0, 1.0, -1.0)
+    actual = 100.0 + signs * needed * half_width
+    return pd.DataFrame({ACTUAL: actual, "lo_80": 100.0 - half_width, "hi_80": 100.0 + half_width})
+
+
+def covered(held_out: pd.DataFrame, factor: float) -> float:
+    half = (held_out["hi_80"] - held_out["lo_80"]) / 2 * factor
+    return float(((held_out[ACTUAL] - 100.0).abs() <= half + 1e-9).mean())
+
+
+def test_intervals_that_over_cover_their_held_out_origins_are_narrowed_to_nominal():
+    # every actual inside; a fifth of them beyond 0.8 of the half-width
+    held_out = held_out_intervals(np.linspace(0.01, 1.0, 100))
+
+    factor = _widening(held_out, 80)
+
+    assert 0.8 <= factor < 1.0
+    assert covered(held_out, factor) >= 0.8 > covered(held_out, factor - 0.1)
+
+
+def test_intervals_that_under_cover_are_widened_and_the_narrowing_stops_at_half():
+    held_out = held_out_intervals(np.linspace(0.02, 2.0, 100))
+    factor = _widening(held_out, 80)
+    assert 1.6 <= factor <= 1.7
+    assert covered(held_out, factor) >= 0.8 > covered(held_out, factor - 0.1)
+    assert _widening(held_out_intervals(np.zeros(100)), 80) == pytest.approx(0.5)

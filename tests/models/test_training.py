@@ -204,7 +204,7 @@ def test_backtest_carries_the_reconciled_intervals_held_out_origin_by_origin(res
     assert inside.mean() == pytest.approx(reported["coverage_80"])
     # stretched until they cover their nominal share of the held-out origins
     assert reported["coverage_80"] >= 0.80 and reported["coverage_95"] >= 0.95
-    assert reported["widening_80"] >= 1.0
+    assert 0.5 <= reported["widening_80"] <= 3.0
 
 
 def test_cost_series_carry_their_caseload_and_compete_as_caseload_times_unit_cost(panel):

@@ -36,7 +36,7 @@ def interval_columns(level: int) -> tuple[str, str]:
 
 
 def stretched(lower: ArrayLike, upper: ArrayLike, factor: float) -> tuple[ArrayLike, ArrayLike]:
-    """Bounds `factor` times as far apart about their centre: each moves away from it, never towards.
+    """Bounds `factor` times as far apart about their centre (closer to it for a factor below 1).
 
     About the centre, not the forecast: an interval learnt from errors of one sign lies wholly on
     one side of the forecast, and stretching it about the forecast would move its nearer bound the
@@ -44,6 +44,24 @@ def stretched(lower: ArrayLike, upper: ArrayLike, factor: float) -> tuple[ArrayL
     """
     centre, half = (lower + upper) / 2, (upper - lower) / 2
     return centre - factor * half, centre + factor * half
+
+
+FrameLike = TypeVar("FrameLike", bound=pd.DataFrame)
+
+
+def nested(bounds: FrameLike, levels: Sequence[int]) -> FrameLike:
+    """A copy of `bounds` (lo_/hi_ columns of each level) whose wider levels contain the narrower ones.
+
+    Each level is stretched by its own factor (models.interval_calibration), so a narrowed 95%
+    interval could otherwise end inside a widened 80% one.
+    """
+    out = bounds.copy()
+    ordered = sorted(levels)
+    for narrower, wider in zip(ordered, ordered[1:], strict=False):
+        (lo_in, hi_in), (lo_out, hi_out) = interval_columns(narrower), interval_columns(wider)
+        out[lo_out] = np.minimum(out[lo_out], out[lo_in])
+        out[hi_out] = np.maximum(out[hi_out], out[hi_in])
+    return out
 
 
 class ConformalIntervals:
@@ -131,12 +149,14 @@ class ConformalIntervals:
         return int(self.quantiles_.index.max())
 
     def widened(self, factors: dict[int, float]) -> ConformalIntervals:
-        """A copy whose intervals of each level are `factors[level]` times as wide, about their centre."""
+        """A copy whose intervals of each level are `factors[level]` times as wide, about their centre,
+        the wider levels containing the narrower (`nested`)."""
         out = copy.copy(self)
         out.quantiles_ = self.quantiles_.copy()
         for level, factor in factors.items():
             lo, hi = interval_columns(level)
             out.quantiles_[lo], out.quantiles_[hi] = stretched(out.quantiles_[lo], out.quantiles_[hi], factor)
+        out.quantiles_ = nested(out.quantiles_, self.levels)
         return out
 
     def _raw_step_quantiles(self, scores: np.ndarray, steps: np.ndarray) -> pd.DataFrame:
