@@ -7,7 +7,7 @@ import pytest
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.effective_sample import small_sample_factor
-from demandcast.models.interval_calibration import _widening, calibrated_intervals
+from demandcast.models.interval_calibration import _stretch_factor, calibrated_intervals
 
 LEVELS = (80, 95)
 
@@ -98,7 +98,7 @@ def test_intervals_that_over_cover_their_held_out_origins_are_narrowed_to_nomina
     # every actual inside; a fifth of them beyond 0.8 of the half-width
     held_out = held_out_intervals(np.linspace(0.01, 1.0, 100))
 
-    factor = _widening(held_out, 80)
+    factor = _stretch_factor(held_out, 80)
 
     assert 0.8 <= factor < 1.0
     assert covered(held_out, factor) >= 0.8 > covered(held_out, factor - 0.1)
@@ -106,7 +106,7 @@ def test_intervals_that_over_cover_their_held_out_origins_are_narrowed_to_nomina
 
 def test_intervals_that_under_cover_are_widened_and_the_narrowing_stops_at_half():
     held_out = held_out_intervals(np.linspace(0.02, 2.0, 100))
-    factor = _widening(held_out, 80)
+    factor = _stretch_factor(held_out, 80)
     assert 1.6 <= factor <= 1.7
     assert covered(held_out, factor) >= 0.8 > covered(held_out, factor - 0.1)
-    assert _widening(held_out_intervals(np.zeros(100)), 80) == pytest.approx(0.5)
+    assert _stretch_factor(held_out_intervals(np.zeros(100)), 80) == pytest.approx(0.5)

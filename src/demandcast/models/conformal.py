@@ -16,6 +16,7 @@ bound (0 for counts and costs).
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Sequence
 from typing import Self, TypeVar
 
@@ -56,8 +57,7 @@ def nested(bounds: FrameLike, levels: Sequence[int]) -> FrameLike:
     interval could otherwise end inside a widened 80% one.
     """
     out = bounds.copy()
-    ordered = sorted(levels)
-    for narrower, wider in zip(ordered, ordered[1:], strict=False):
+    for narrower, wider in itertools.pairwise(sorted(levels)):
         (lo_in, hi_in), (lo_out, hi_out) = interval_columns(narrower), interval_columns(wider)
         out[lo_out] = np.minimum(out[lo_out], out[lo_in])
         out[hi_out] = np.maximum(out[hi_out], out[hi_in])

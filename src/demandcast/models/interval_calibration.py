@@ -60,7 +60,7 @@ def calibrated_intervals(
             ignore_index=True,
         )
         fitted = ConformalIntervals(levels=levels).fit(frame, column)
-        stretch = {lvl: _widening(held_out, lvl) for lvl in levels}
+        stretch = {lvl: _stretch_factor(held_out, lvl) for lvl in levels}
         small = {lvl: small_sample_factor(fitted.effective_size_, lvl) for lvl in levels}
         factors = {lvl: stretch[lvl] * small[lvl] for lvl in levels}
         whole_through = int(frame[HORIZON_STEP].max()) if floor_is_whole else 0
@@ -76,7 +76,7 @@ def calibrated_intervals(
     return intervals, coverage, pd.concat(frames, ignore_index=True)
 
 
-def _widening(
+def _stretch_factor(
     held_out: pd.DataFrame, level: int, step: float = 0.05, smallest: float = 0.5, largest: float = 3.0
 ) -> float:
     """The smallest factor (a multiple of `step`, between `smallest` and `largest`) that stretches the
