@@ -223,13 +223,22 @@ def test_a_lone_series_borrows_residuals_from_nearby_steps_so_levels_differ():
     assert (alone[HI_95] == alone[HI_80]).iloc[0]
 
 
-def test_borrowed_residuals_keep_the_widening_with_the_horizon():
+@pytest.mark.parametrize("growth", [0.0, 0.25, 0.5])
+def test_borrowed_residuals_keep_the_widening_with_the_horizon(growth):
+    """Every step of a lone series borrows all 36 residuals, each rescaled by (step / its own)^growth."""
     backtest, forecasts = _lone_series(4)
 
-    out = ConformalIntervals(min_per_step=40).fit(backtest, "model").apply(forecasts)
+    fitted = ConformalIntervals(min_per_step=40, borrowed_growth=growth).fit(backtest, "model")
+    out = fitted.apply(forecasts)
 
     width = (out[HI_80] - out[LO_80]).to_numpy()
-    assert width[-1] == pytest.approx(width[0] * np.sqrt(12), rel=1e-9)
+    assert width[-1] == pytest.approx(width[0] * 12**growth, rel=1e-9)
+    assert fitted.growth_ == pytest.approx(growth, abs=0.15)
+
+
+def test_borrowed_growth_must_lie_between_a_flows_and_a_trends():
+    with pytest.raises(InputError, match="borrowed_growth must be between 0 and 1"):
+        ConformalIntervals(borrowed_growth=1.5).fit(random_walk_backtest(), "m")
 
 
 def test_widened_intervals_stretch_about_their_centre_by_level():

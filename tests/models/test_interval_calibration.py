@@ -7,7 +7,13 @@ import pytest
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
 from demandcast.models.conformal import ConformalIntervals
 from demandcast.models.effective_sample import small_sample_factor
-from demandcast.models.interval_calibration import _stretch_factor, calibrated_intervals
+from demandcast.models.interval_calibration import (
+    FLOW_GROWTH,
+    RANDOM_WALK_GROWTH,
+    _stretch_factor,
+    borrowed_growth,
+    calibrated_intervals,
+)
 
 LEVELS = (80, 95)
 
@@ -110,3 +116,54 @@ def test_intervals_that_under_cover_are_widened_and_the_narrowing_stops_at_half(
     assert 1.6 <= factor <= 1.7
     assert covered(held_out, factor) >= 0.8 > covered(held_out, factor - 0.1)
     assert _stretch_factor(held_out_intervals(np.zeros(100)), 80) == pytest.approx(0.5)
+
+
+def two_levels(bottom_errors: np.ndarray) -> pd.DataFrame:
+    """A backtest of a ward level whose series miss by `bottom_errors` (series, origins, h) and of
+    their council total, one series."""
+    wards = backtest(bottom_errors, n_series=len(bottom_errors)).assign(level="ward/all")
+    council = backtest(bottom_errors.sum(axis=0, keepdims=True), n_series=1)
+    return pd.concat([wards, council], ignore_index=True)
+
+
+def test_a_flow_borrows_without_rescaling_and_a_stock_as_a_random_walk():
+    """Told apart on the level of most series: a flow's errors do not grow with the step, a walk's do."""
+    rng = np.random.default_rng(8)
+    flow = rng.normal(0, 5, size=(60, 3, 12))
+    walk = rng.normal(0, 5, size=(60, 3, 12)).cumsum(axis=2)
+
+    assert borrowed_growth(two_levels(flow), LEVELS, "m") == FLOW_GROWTH
+    assert borrowed_growth(two_levels(walk), LEVELS, "m") == RANDOM_WALK_GROWTH
+
+
+def test_errors_growing_slower_than_a_walks_still_borrow_as_a_walk():
+    """A stock whose ward errors grow as step^0.35 (the demo caseload's ~0.4) keeps the root of the step."""
+    rng = np.random.default_rng(11)
+    errors = rng.normal(0, 5, size=(60, 3, 12)) * np.arange(1, 13) ** 0.35
+
+    wards = two_levels(errors).query("level == 'ward/all'")
+    assert 0.25 < ConformalIntervals(levels=LEVELS).fit(wards, "m").growth_ < 0.5
+    assert borrowed_growth(two_levels(errors), LEVELS, "m") == RANDOM_WALK_GROWTH
+
+
+def test_without_a_level_of_many_series_the_growth_borrowed_is_a_random_walks():
+    few = backtest(np.random.default_rng(9).normal(0, 5, size=(4, 3, 12)), n_series=4)
+
+    assert borrowed_growth(few, LEVELS, "m") == RANDOM_WALK_GROWTH
+
+
+def test_a_council_flow_total_keeps_its_intervals_flat_beyond_the_first_steps():
+    """The council's one series borrows its residuals unrescaled, its wards' errors being a flow's."""
+    flow = np.random.default_rng(10).normal(0, 5, size=(60, 3, 12))
+
+    intervals, reported, _ = calibrated_intervals(two_levels(flow), LEVELS, column="m")
+
+    assert reported["council/all"]["borrowed_growth"] == FLOW_GROWTH
+    council = intervals["council/all"]
+    assert council.growth_ < 0.15
+    forecast = pd.DataFrame(
+        {SERIES_ID: "s0", MONTH: pd.date_range("2025-01-01", periods=24, freq="MS"), MEAN: 1000.0}
+    )
+    out = council.apply(forecast)
+    width = (out["hi_80"] - out["lo_80"]).to_numpy()
+    assert width[11] < 1.3 * width[0] and width[23] < 1.3 * width[0]

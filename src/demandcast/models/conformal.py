@@ -72,9 +72,12 @@ class ConformalIntervals:
         keys: the columns that identify a series, in both the backtest and the forecasts.
         lower_bound: intervals are clipped below at this value; None leaves them unclipped.
         min_per_step: a step with fewer residuals borrows those of the nearest steps (rescaled by
-            the square root of the step) until it has this many; with one series and three
-            origins a step alone has three residuals, whose extremes would serve as both the 80%
-            and the 95% bounds.
+            `borrowed_growth`) until it has this many; with one series and three origins a step
+            alone has three residuals, whose extremes would serve as both the 80% and the 95% bounds.
+        borrowed_growth: a residual borrowed from step u for step t is rescaled by (t / u)^g: 1/2
+            for errors that grow as a random walk's, near 0 for a flow's, whose errors do not grow
+            with the step (interval_calibration.borrowed_growth picks 0 or 1/2 from how the
+            errors grow on a level of many series; benchmarks/holdout.md, decision 55).
     """
 
     def __init__(
@@ -83,11 +86,13 @@ class ConformalIntervals:
         keys: Sequence[str] = (SERIES_ID,),
         lower_bound: float | None = 0.0,
         min_per_step: int = 40,
+        borrowed_growth: float = 0.5,
     ):
         self.levels = levels
         self.keys = keys
         self.lower_bound = lower_bound
         self.min_per_step = min_per_step
+        self.borrowed_growth = borrowed_growth
 
     def fit(self, backtest: pd.DataFrame, model_column: str) -> Self:
         """Learn per-series scales and per-step quantiles from a backtest.
@@ -101,6 +106,8 @@ class ConformalIntervals:
             raise InputError(f"levels must be whole percentages between 1 and 99, got {list(self.levels)}")
         if self.min_per_step < 1:
             raise InputError(f"min_per_step must be at least 1, got {self.min_per_step}")
+        if not 0 <= self.borrowed_growth <= 1:
+            raise InputError(f"borrowed_growth must be between 0 and 1, got {self.borrowed_growth}")
         scored = backtest.dropna(subset=[ACTUAL, model_column])
         if scored.empty:
             raise InputError(f"backtest has no rows with both {ACTUAL!r} and {model_column!r}")
@@ -183,12 +190,14 @@ class ConformalIntervals:
     def _step_pools(self, values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """The distinct steps, and each one's values plus those borrowed from near steps (`_pooled`).
 
-        Borrowed values are rescaled by sqrt(step) (errors of a random walk), so a pool keeps the
-        widening with the horizon instead of averaging it away.
+        Borrowed values are rescaled by step^g (`borrowed_growth`; 1/2, a random walk's, for
+        intervals fitted before it), so a pool keeps the widening with the horizon instead of
+        averaging it away, and adds none to errors that do not grow.
         """
         unique = np.array(sorted(set(steps)))
-        per_root = values / np.sqrt(steps)
-        return unique, [self._pooled(per_root, steps, step) * np.sqrt(step) for step in unique]
+        growth = getattr(self, "borrowed_growth", 0.5)
+        per_unit = values / steps.astype(float) ** growth
+        return unique, [self._pooled(per_unit, steps, step) * float(step) ** growth for step in unique]
 
     def _pooled(self, scores: np.ndarray, steps: np.ndarray, step: int) -> np.ndarray:
         """The step's scores, plus those of ever farther steps until there are `min_per_step`."""
@@ -238,9 +247,8 @@ def _growth_beyond(spread: pd.Series) -> float:
     do not grow with the horizon, a flow's) and 1 (errors that grow in proportion to the step, a
     trend learnt wrong); a random walk's is 1/2. 0 where fewer than two steps are calibrated.
     A level of one series borrows most of each step's residuals from the other steps, rescaled by
-    the root of the step (`_pooled`), so its b is about 1/2, a random walk's, whatever its errors
-    did: its own per-step means over three origins are too few to tell (benchmarks/holdout.md,
-    decision 42).
+    step^g (`borrowed_growth`, `_step_pools`), so its b is about g whatever its errors did: its own
+    per-step means over three origins are too few to tell (benchmarks/holdout.md, decisions 42, 55).
     """
     later = spread[spread.index.to_numpy() >= spread.index.max() / 2]
     later = later[later > 0]
