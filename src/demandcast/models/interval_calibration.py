@@ -97,11 +97,11 @@ def borrowed_growth(
     has enough at every step to show how its errors grow (its `growth_`): near 0 for a flow's (the
     starts: 0.00-0.06 on 8 cities), 0.36-0.52 for the caseload's and the cost's. A flow's borrowed
     residuals are not rescaled, so the council starts do not widen beyond the year as a random walk
-    would (months 13-24 covered 96/100 at the council total, 86/95 so); every other measure keeps a
-    random walk's 1/2 rather than its wards' 0.4, whose errors sum to the council's less
-    persistently than the council's own (its caseload then covered 74% of months 13-24 at 80
-    instead of 83%; benchmarks/holdout.md, decision 55). 1/2 where no level has `min_per_step`
-    residuals at every step.
+    would (months 13-24 covered 96/100 at the council total, 86/95 so). Every other measure keeps a
+    random walk's 1/2: the caseload's wards grow as 0.4, but its council errors faster, and with
+    0.4 the council caseload total covered 74% of months 13-24 at 80 instead of 83%
+    (benchmarks/holdout.md, decision 55). 1/2 where no level has `min_per_step` residuals at every
+    step.
 
     Args:
         backtest: columns level, unique_id, cutoff, horizon_step, actual and `column`.
