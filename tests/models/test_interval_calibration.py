@@ -5,15 +5,9 @@ import pandas as pd
 import pytest
 
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
-from demandcast.models.conformal import ConformalIntervals
+from demandcast.models.conformal import FLOW_GROWTH, RANDOM_WALK_GROWTH, ConformalIntervals
 from demandcast.models.effective_sample import small_sample_factor
-from demandcast.models.interval_calibration import (
-    FLOW_GROWTH,
-    RANDOM_WALK_GROWTH,
-    _stretch_factor,
-    borrowed_growth,
-    calibrated_intervals,
-)
+from demandcast.models.interval_calibration import _stretch_factor, borrowed_growth, calibrated_intervals
 
 LEVELS = (80, 95)
 

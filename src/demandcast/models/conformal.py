@@ -28,6 +28,11 @@ from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES
 from demandcast.errors import InputError
 from demandcast.models.effective_sample import effective_sample_size
 
+FLOW_GROWTH = 0.0
+"""How a flow's errors grow with the horizon step: not at all, each month's arrivals new."""
+RANDOM_WALK_GROWTH = 0.5
+"""How a random walk's errors grow: as the root of the step."""
+
 ArrayLike = TypeVar("ArrayLike", pd.Series, np.ndarray)
 
 
@@ -86,7 +91,7 @@ class ConformalIntervals:
         keys: Sequence[str] = (SERIES_ID,),
         lower_bound: float | None = 0.0,
         min_per_step: int = 40,
-        borrowed_growth: float = 0.5,
+        borrowed_growth: float = RANDOM_WALK_GROWTH,
     ):
         self.levels = levels
         self.keys = keys
@@ -195,7 +200,7 @@ class ConformalIntervals:
         averaging it away, and adds none to errors that do not grow.
         """
         unique = np.array(sorted(set(steps)))
-        growth = getattr(self, "borrowed_growth", 0.5)
+        growth = getattr(self, "borrowed_growth", RANDOM_WALK_GROWTH)
         per_unit = values / steps.astype(float) ** growth
         return unique, [self._pooled(per_unit, steps, step) * float(step) ** growth for step in unique]
 

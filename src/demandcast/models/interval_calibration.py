@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 
 from demandcast.columns import ACTUAL, CUTOFF, HORIZON_STEP, MEAN, MONTH, SERIES_ID
-from demandcast.models.conformal import ConformalIntervals, nested, stretched
+from demandcast.models.conformal import (
+    FLOW_GROWTH,
+    RANDOM_WALK_GROWTH,
+    ConformalIntervals,
+    nested,
+    stretched,
+)
 from demandcast.models.effective_sample import small_sample_factor
 from demandcast.models.noise_floor import with_noise_floor
-
-FLOW_GROWTH = 0.0
-"""How a flow's errors grow with the horizon step: not at all, each month's arrivals new."""
-RANDOM_WALK_GROWTH = 0.5
-"""How a random walk's errors grow: as the root of the step."""
 
 
 def calibrated_intervals(
