@@ -32,6 +32,12 @@ def reconciled_column(method: str) -> str:
     return f"{RECONCILED}_{method}"
 
 
+def has_few_series(n_series: int, local_max_series: int) -> bool:
+    """Whether a level of `n_series` series is small enough for per-series local models (ETS), and for
+    the rules that serve such levels (a cost series grown beyond its first year: training)."""
+    return n_series <= local_max_series
+
+
 def candidate_names(
     n_series: int,
     *,
@@ -53,11 +59,12 @@ def candidate_names(
             (models.stock_flow; benchmarks/holdout.md, decision 20).
     """
     names = [SEASONAL_NAIVE, MEAN_OF_LAST_YEAR, VECTOR_ETS]
-    if n_series <= local_max_series:
+    few_series = has_few_series(n_series, local_max_series)
+    if few_series:
         names.append(ETS)
     if n_series <= prophet_max_series:
         names += [SARIMAX, PROPHET]
-    if n_series > local_max_series:
+    if not few_series:
         names += [GLOBAL_GBM, CASELOAD_X_UNIT_COST] if unit_cost else [GLOBAL_GBM]
     if stock_flow:
         names.append(STOCK_FLOW)

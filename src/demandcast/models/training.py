@@ -63,6 +63,7 @@ from demandcast.models.selection import (
     build_models,
     candidate_names,
     choose,
+    has_few_series,
     residual_frame,
 )
 from demandcast.models.training_outputs import metrics_table, public_backtest
@@ -469,7 +470,7 @@ def _model_options(level: str, y: pd.DataFrame, config: TrainConfig) -> dict:
     gbm = {"covariates": config.covariates, "neighbours": config.neighbours} if at_wards else {}
     gbm |= {"max_iter": config.gbm_max_iter, "learning_rate": config.gbm_learning_rate}
     daily_rate = bool(y[MEASURE].isin(DAILY_RATE_MEASURES).all())
-    few_series = y[SERIES_ID].nunique() <= config.local_max_series
+    few_series = has_few_series(y[SERIES_ID].nunique(), config.local_max_series)
     return {
         "seed": config.seed,
         "gbm_options": gbm,
