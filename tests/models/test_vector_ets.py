@@ -190,11 +190,47 @@ def test_auto_transform_logs_a_multiplicative_series_and_keeps_an_additive_one()
     assert np.isfinite(model.predict(12)[MEAN]).all()
 
 
+def test_mean_back_transform_forecasts_the_mean_of_small_counts_where_the_median_falls_short():
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(0.8, size=(400, 84)).astype(float)
+    y = long_frame({f"s{i:03d}": row[:72] for i, row in enumerate(counts)})
+    actual_mean = counts[:, 72:].mean()
+
+    median = VectorETSForecaster(transform="log1p").fit(y).predict(12)[MEAN].mean()
+    mean = VectorETSForecaster(transform="log1p", back_transform="mean").fit(y).predict(12)[MEAN].mean()
+
+    assert median < 0.85 * actual_mean  # exp of the log-scale forecast: about the median, well below
+    assert mean == pytest.approx(actual_mean, rel=0.05)
+
+
+def test_forecast_variance_grows_as_the_simulated_errors_do():
+    rng = np.random.default_rng(3)
+    alpha, sigma, n_train, h = 0.3, 2.0, 72, 12
+    errors = rng.normal(0, sigma, size=(2000, n_train + h))
+    paths = np.empty_like(errors)
+    level = np.full(len(errors), 100.0)
+    for t in range(n_train + h):
+        paths[:, t] = level + errors[:, t]
+        level = level + alpha * errors[:, t]
+    y = long_frame({f"s{i:04d}": row[:n_train] for i, row in enumerate(paths)})
+    model = VectorETSForecaster(transform=None, seasonal=False).fit(y)
+    forecast = model.predict(h)[MEAN].to_numpy().reshape(len(paths), h)
+
+    empirical = ((paths[:, n_train:] - forecast) ** 2).mean(axis=0)
+    stated = model.forecast_variance(h).mean(axis=0)
+    theory = sigma**2 * (1 + alpha**2 * np.arange(h))
+
+    np.testing.assert_allclose(stated, theory, rtol=0.15)
+    np.testing.assert_allclose(empirical[[0, h - 1]], stated[[0, h - 1]], rtol=0.15)
+    assert stated[-1] > 1.5 * stated[0]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
         ({"criterion": "mse"}, "criterion must be one of"),
         ({"transform": "log"}, "transform must be one of"),
+        ({"back_transform": "mode"}, "back_transform must be one of"),
         ({"alphas": (0.0, 0.5)}, "alphas must be a non-empty sequence of values in (0, 1]"),
         ({"phis": ()}, "phis must be a non-empty sequence"),
         ({"min_periods": 2}, "min_periods must be at least 4 or None, got 2"),

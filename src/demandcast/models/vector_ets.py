@@ -36,6 +36,7 @@ from demandcast.models.baselines import last_season
 
 CRITERIA = ("aicc", "sse")
 TRANSFORMS = (None, "log1p", "auto")
+BACK_TRANSFORMS = ("median", "mean")
 EXTRA_PERIODS = 3
 """Periods beyond two full seasons a series needs before it is smoothed rather than repeated."""
 CHUNK_SERIES = 256
@@ -59,7 +60,11 @@ class _Grid:
 
 @dataclass(frozen=True)
 class _Fit:
-    """Per-series final states of the chosen model; `season[:, k]` is the index k + 1 periods ahead."""
+    """Per-series final states of the chosen model; `season[:, k]` is the index k + 1 periods ahead.
+
+    `alpha`, `beta`, `gamma` are its smoothing parameters (0 where the form lacks the component) and
+    `sigma2` its one-step in-sample error variance (SSE / periods; 0 for constants and fallbacks).
+    """
 
     level: np.ndarray
     trend: np.ndarray
@@ -67,6 +72,10 @@ class _Fit:
     season: np.ndarray
     form: np.ndarray
     score: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    gamma: np.ndarray
+    sigma2: np.ndarray
 
 
 class VectorETSForecaster(Forecaster):
@@ -87,6 +96,14 @@ class VectorETSForecaster(Forecaster):
             exp(forecast) - 1; or "auto" to choose per series between the two by AICc on the
             original scale (the log fit's AICc plus its Jacobian term; series with negative
             values stay additive). "auto" won on the demo holdout (benchmarks/vector_ets.md).
+        back_transform: how a log1p series' forecast returns to the original scale: "median",
+            exp(w) - 1 of the forecast w on the log scale (the median of the forecast
+            distribution, below its mean); or "mean", exp(w) (1 + v / 2) - 1, the bias-adjusted
+            back-transformation of Hyndman & Athanasopoulos (Forecasting: Principles and Practice,
+            3rd ed., section 5.6), v the forecast variance on the log scale `h` steps ahead
+            (`forecast_variance`). Forecasts that are summed (reconciliation) need means; the
+            adjustment suits small counts, and overshoots where the log-scale variance is large
+            (intermittent costs: benchmarks/log_back_transform.md).
         min_periods: series shorter than this repeat their last season; None: two seasons + 3.
     """
 
@@ -99,6 +116,7 @@ class VectorETSForecaster(Forecaster):
         criterion: str = "aicc",
         seasonal: bool = True,
         transform: str | None = "auto",
+        back_transform: str = "median",
         min_periods: int | None = None,
     ):
         self.alphas = alphas
@@ -108,6 +126,7 @@ class VectorETSForecaster(Forecaster):
         self.criterion = criterion
         self.seasonal = seasonal
         self.transform = transform
+        self.back_transform = back_transform
         self.min_periods = min_periods
 
     def fit(self, y: pd.DataFrame) -> Self:
@@ -127,6 +146,7 @@ class VectorETSForecaster(Forecaster):
             fits, self.log_ = self._with_log_where_better(fits, list(values.values()), m)
         self.level_, self.trend_, self.phi_ = fits.level, fits.trend, fits.phi
         self.season_ = fits.season
+        self.alpha_, self.beta_, self.gamma_, self.sigma2_ = fits.alpha, fits.beta, fits.gamma, fits.sigma2
         self.form_ = np.where(self.log_, fits.form + " on log1p", fits.form)
         return self
 
@@ -139,15 +159,39 @@ class VectorETSForecaster(Forecaster):
         damped_sum = np.cumsum(self.phi_[:, None] ** steps, axis=1)
         season = self.season_[:, (steps - 1) % self.season_.shape[1]]
         means = self.level_[:, None] + damped_sum * self.trend_[:, None] + season
-        means = np.where(self.log_[:, None], np.expm1(np.minimum(means, 700.0)), means)
+        if getattr(self, "back_transform", "median") == "mean":  # models saved before it: medians
+            adjusted = np.expm1(np.minimum(means + np.log1p(self.forecast_variance(h) / 2), 700.0))
+            means = np.where(self.log_[:, None], adjusted, means)
+        else:
+            means = np.where(self.log_[:, None], np.expm1(np.minimum(means, 700.0)), means)
         rows = dict(zip(self.series_ids_, means, strict=True))
         return forecast_frame(rows, future_months(self.last_month_, h, self.freq_))
+
+    def forecast_variance(self, h: int) -> np.ndarray:
+        """Each series' forecast variance 1..h steps ahead ([series, h]), on its fitted scale.
+
+        Additive-error ETS: sigma^2 (1 + sum over j < step of c_j^2), c_j = alpha + beta phi_j +
+        gamma [j a multiple of the season], phi_j = phi + ... + phi^j (Hyndman, Koehler, Ord &
+        Snyder 2008, class 1); sigma^2 is the in-sample one-step error variance (0 for constant
+        series and seasonal-naive fallbacks).
+        """
+        h = check_horizon(h)
+        if not hasattr(self, "sigma2_"):
+            raise InputError(f"{type(self).__name__} is not fitted; call fit first")
+        j = np.arange(1, h)
+        damped_sum = np.cumsum(self.phi_[:, None] ** j, axis=1)
+        in_season = (j % self.season_.shape[1] == 0).astype(float)
+        c = self.alpha_[:, None] + self.beta_[:, None] * damped_sum + self.gamma_[:, None] * in_season
+        spread = np.concatenate([np.ones((len(c), 1)), 1 + np.cumsum(c**2, axis=1)], axis=1)
+        return self.sigma2_[:, None] * spread
 
     def _validate_params(self) -> None:
         if self.criterion not in CRITERIA:
             raise InputError(f"criterion must be one of {CRITERIA}, got {self.criterion!r}")
         if self.transform not in TRANSFORMS:
             raise InputError(f"transform must be one of {TRANSFORMS}, got {self.transform!r}")
+        if self.back_transform not in BACK_TRANSFORMS:
+            raise InputError(f"back_transform must be one of {BACK_TRANSFORMS}, got {self.back_transform!r}")
         for name in ("alphas", "betas", "gammas", "phis"):
             grid = np.asarray(getattr(self, name), dtype=float)
             if grid.ndim != 1 or grid.size == 0 or (grid <= 0).any() or (grid > 1).any():
@@ -179,6 +223,7 @@ class VectorETSForecaster(Forecaster):
         n = len(series)
         level, trend, phi, score = np.zeros(n), np.zeros(n), np.ones(n), np.full(n, np.inf)
         season, form = np.zeros((n, m)), np.full(n, "seasonal naive", dtype=object)
+        alpha, beta, gamma, sigma2 = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         fallbacks: dict[str, str] = {}
         min_periods = self.min_periods or 2 * m + EXTRA_PERIODS
         lengths = np.array([len(v) for v in series])
@@ -197,7 +242,9 @@ class VectorETSForecaster(Forecaster):
             target = rows[~constant]
             level[target], trend[target], phi[target] = smoothed.level, smoothed.trend, smoothed.phi
             season[target], form[target], score[target] = smoothed.season, smoothed.form, smoothed.score
-        return _Fit(level, trend, phi, season, form, score), fallbacks
+            alpha[target], beta[target], gamma[target] = smoothed.alpha, smoothed.beta, smoothed.gamma
+            sigma2[target] = smoothed.sigma2
+        return _Fit(level, trend, phi, season, form, score, alpha, beta, gamma, sigma2), fallbacks
 
     def _fit_matrix(self, y: np.ndarray, m: int) -> _Fit:
         grid = candidate_grid(
@@ -279,6 +326,10 @@ def _fit_chunk(y: np.ndarray, grid: _Grid, m: int) -> _Fit:
         season[ahead][:, rows, best].T,
         form,
         criterion[rows, best],
+        alpha[best],
+        beta[best],
+        gamma[best],
+        sse[rows, best] / n_periods,
     )
 
 
