@@ -33,6 +33,7 @@ from demandcast.models.hierarchy import NODE_KEYS, aggregate, build_hierarchy
 from demandcast.models.selection import build_models, candidate_names
 from demandcast.models.synthetic import synthetic_areas, synthetic_panel
 from demandcast.models.training import TrainConfig, train
+from demandcast.models.vector_ets import VectorETSForecaster
 
 BASELINES = ("seasonal_naive", "mean_of_last_year")
 
@@ -316,3 +317,28 @@ def test_cost_grows_its_first_year_beyond_it_at_the_few_series_levels_only(panel
     later = ours[MONTH] >= ours[MONTH].min() + pd.DateOffset(months=12)
     pd.testing.assert_frame_equal(ours[~later], theirs[~later])
     assert not np.allclose(ours.loc[later, MEAN], theirs.loc[later, MEAN])
+
+
+def _vector_ets(fitted) -> list[VectorETSForecaster]:
+    """The vector ETS forecasters inside a level's fitted model (a combination's members too)."""
+    if isinstance(fitted, MeanForecaster):
+        return [m for _, member in fitted.members_ for m in _vector_ets(member)]
+    inner = getattr(fitted, "model_", None)
+    if inner is not None:
+        return _vector_ets(inner)
+    return [fitted] if isinstance(fitted, VectorETSForecaster) else []
+
+
+def test_vector_ets_forecasts_means_of_the_starts_and_medians_of_the_other_measures(panel):
+    starts = panel.assign(**{MEASURE: "starts", VALUE: np.floor(panel[VALUE] / 20.0)})
+    both = pd.concat([panel, starts], ignore_index=True)
+    hierarchy = build_hierarchy(both, synthetic_areas(4))
+    config = _config(allowed_models=(*BASELINES, "vector_ets"), horizon=12)
+
+    model = train(both, hierarchy, config).model
+
+    back_transforms = {
+        measure: {m.back_transform for fitted in fit.models.values() for m in _vector_ets(fitted)}
+        for measure, fit in model.measures.items()
+    }
+    assert back_transforms == {"caseload": {"median"}, "starts": {"mean"}}

@@ -80,6 +80,7 @@ def build_models(
     caseload_paths: pd.DataFrame | None = None,
     daily_rate: bool = False,
     grown_beyond_year: bool = False,
+    mean_back_transform: bool = False,
     caseload_forecasts: pd.DataFrame | None = None,
 ) -> dict:
     """Unfitted forecasters by name (imports are deferred: each model family is optional).
@@ -93,6 +94,8 @@ def build_models(
         grown_beyond_year: every model but the baselines keeps its first year of forecasts and grows
             it by each series' yearly drift beyond (models.grown_beyond_year); inside the rate per
             day where that applies.
+        mean_back_transform: vector ETS returns its log-scale series' forecasts as means, not
+            medians (VectorETSForecaster's `back_transform`).
         caseload_forecasts: the global model's backtest forecasts of these series' caseload
             (columns cutoff, unique_id, month, mean); caseload x unit cost replays them
             (models.replayed) instead of fitting the same model on the same caseload again.
@@ -108,7 +111,9 @@ def build_models(
         SEASONAL_NAIVE: lambda: _module("baselines").SeasonalNaive(),
         MEAN_OF_LAST_YEAR: lambda: _module("baselines").MeanOfLastYear(),
         ETS: lambda: _module("statistical").ETSForecaster(executor=executor),
-        VECTOR_ETS: lambda: _module("vector_ets").VectorETSForecaster(),
+        VECTOR_ETS: lambda: _module("vector_ets").VectorETSForecaster(
+            back_transform="mean" if mean_back_transform else "median"
+        ),
         SARIMAX: lambda: _module("statistical").SARIMAXForecaster(executor=executor),
         PROPHET: lambda: _module("prophet_model").ProphetForecaster(executor=executor),
         GLOBAL_GBM: gbm,

@@ -41,6 +41,7 @@ from demandcast.columns import (
     MONTH,
     SERIES_ID,
     SERVICE,
+    STARTS,
     WARD_LEVEL,
 )
 from demandcast.data.panel_input import backtest_span, check_horizon
@@ -74,6 +75,10 @@ DAILY_RATE_MEASURES: tuple[str, ...] = (COST,)
 Starts are a flow too, but per day they were no better on the demo cities' backtests and holdouts;
 caseload is a stock (persons on a service in the month), not a sum over days.
 """
+MEAN_BACK_TRANSFORM_MEASURES: tuple[str, ...] = (STARTS,)
+"""Measures whose vector ETS forecasts of log-scale series are means, not medians (VectorETSForecaster's
+`back_transform`; benchmarks/holdout.md, decision 56): small counts, whose medians sum to well below
+their total."""
 
 
 @dataclass
@@ -479,6 +484,7 @@ def _model_options(level: str, y: pd.DataFrame, config: TrainConfig) -> dict:
         # cost rises with every April's prices, which a model's own trend may flatten after a year;
         # a sparse ward series' yearly drift is noise (benchmarks/holdout.md, decision 52)
         "grown_beyond_year": config.cost_grown_beyond_year and daily_rate and few_series,
+        "mean_back_transform": bool(y[MEASURE].isin(MEAN_BACK_TRANSFORM_MEASURES).all()),
     }
 
 
