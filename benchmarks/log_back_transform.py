@@ -99,9 +99,9 @@ def report(rows: pd.DataFrame, cities: int) -> list[str]:
     ]
     for measure in MEASURES:
         for level in LEVELS:
-            if (measure, level, "median") not in mean.index:
+            if (pair := _median_and_mean(mean, (measure, level))) is None:
                 continue
-            med, avg = mean.loc[(measure, level, "median")], mean.loc[(measure, level, "mean")]
+            med, avg = pair
             lines.append(
                 f"| {measure} | {level} | {med['series']:.0f} | {med['bias']:+.1%} | {avg['bias']:+.1%} | "
                 f"{med['mase']:.3f} | {avg['mase']:.3f} | {med['rmsse']:.3f} | {avg['rmsse']:.3f} |"
@@ -141,14 +141,21 @@ def years_report(rows: pd.DataFrame, cities: int, held_out: int) -> list[str]:
     ]
     for level in LEVELS:
         for year in sorted(logged["year"].unique()):
-            if (level, year, "median") not in mean.index:
+            if (pair := _median_and_mean(mean, (level, year))) is None:
                 continue
-            med, avg = mean.loc[(level, year, "median")], mean.loc[(level, year, "mean")]
+            med, avg = pair
             lines.append(
                 f"| {level} | {year} | {med['bias']:+.1%} | {avg['bias']:+.1%} | {med['mase']:.3f} |"
                 f" {avg['mase']:.3f} |"
             )
     return lines
+
+
+def _median_and_mean(mean: pd.DataFrame, key: tuple) -> tuple[pd.Series, pd.Series] | None:
+    """The rows of `key` with the median and with the mean back-transformation (None: no such series)."""
+    if (*key, "median") not in mean.index:
+        return None
+    return mean.loc[(*key, "median")], mean.loc[(*key, "mean")]
 
 
 def main() -> None:
