@@ -246,3 +246,18 @@ def test_invalid_hyperparameters_are_refused_at_fit(params, message):
 def test_predict_before_fit_is_refused():
     with pytest.raises(InputError, match="VectorETSForecaster is not fitted"):
         VectorETSForecaster().predict(3)
+
+
+def test_a_model_saved_before_the_back_transform_option_still_forecasts_medians():
+    t = np.arange(60)
+    rng = np.random.default_rng(2)
+    log_values = np.log1p(20.0) + 0.3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.1, 60)
+    y = long_frame({"m": np.expm1(log_values)})
+    expected = VectorETSForecaster(transform="log1p").fit(y).predict(12)
+    old = VectorETSForecaster(transform="log1p", back_transform="mean").fit(y)
+    means = old.predict(12)
+    for name in ("back_transform", "alpha_", "beta_", "gamma_", "sigma2_"):  # what a saved model lacks
+        delattr(old, name)
+
+    pd.testing.assert_frame_equal(old.predict(12), expected)
+    assert (means[MEAN] > expected[MEAN]).all()
