@@ -159,11 +159,9 @@ class VectorETSForecaster(Forecaster):
         damped_sum = np.cumsum(self.phi_[:, None] ** steps, axis=1)
         season = self.season_[:, (steps - 1) % self.season_.shape[1]]
         means = self.level_[:, None] + damped_sum * self.trend_[:, None] + season
-        if getattr(self, "back_transform", "median") == "mean":  # models saved before it: medians
-            adjusted = np.expm1(np.minimum(means + np.log1p(self.forecast_variance(h) / 2), 700.0))
-            means = np.where(self.log_[:, None], adjusted, means)
-        else:
-            means = np.where(self.log_[:, None], np.expm1(np.minimum(means, 700.0)), means)
+        mean = getattr(self, "back_transform", "median") == "mean"  # models saved before it: medians
+        shift = np.log1p(self.forecast_variance(h) / 2) if mean else 0.0
+        means = np.where(self.log_[:, None], np.expm1(np.minimum(means + shift, 700.0)), means)
         rows = dict(zip(self.series_ids_, means, strict=True))
         return forecast_frame(rows, future_months(self.last_month_, h, self.freq_))
 
