@@ -13,10 +13,7 @@ the same means:
 - stock-flow's own: as trained, but the stock-flow's own intervals at every step (before decision 41);
 - b = 1: every level's bounds grow in proportion to the step beyond step 12, the largest growth decision
   42 allows: where even these miss, no growth exponent would mend the intervals (decision 46).
-It also reports the forecasts' bias in both years (the same in every interval variant), and the starts'
-coverage and bias with vector ETS's mean back-transformation (decision 56) both ways beyond step 12:
-its log-scale variance growing with the step, or held at step 12's (decision 57), whichever training
-did not choose being set on the fitted models.
+It also reports the forecasts' bias per level in both years (the same in every variant).
 
 Usage: .venv/bin/python benchmarks/long_horizon.py [--cities 8] [--out benchmarks/long_horizon.md]
 """
@@ -33,18 +30,16 @@ import pandas as pd
 from holdout_demo import LEVELS, holdout_city, holdout_scores
 from provenance import short_commit
 
-from demandcast.columns import CASELOAD, HORIZON_STEP, MEASURE, MONTH, SERIES_ID, STARTS
+from demandcast.columns import CASELOAD, HORIZON_STEP, MEASURE, MONTH, SERIES_ID
 from demandcast.models.demand_model import DemandModel
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.hierarchy import NODE_KEYS, aggregate
 from demandcast.models.noise_floor import with_noise_floor
 from demandcast.models.training import train
-from demandcast.models.vector_ets import VectorETSForecaster
 
 ROOT = Path(__file__).resolve().parents[1]
 HORIZON = 24
 BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
-HELD, GROWING = "starts' variance held", "starts' variance growing"
 
 
 def city_coverage(seed: int) -> pd.DataFrame:
@@ -55,7 +50,6 @@ def city_coverage(seed: int) -> pd.DataFrame:
     model = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records).model
     as_trained = model.forecast()
     variants = {"as trained": as_trained, "stock-flow's own": _stock_flow_own(model, as_trained)}
-    variants |= _starts_variance_variants(model, as_trained)
     for growth, variant in ((1.0, "b = 1"), (None, "flat")):
         for fit in model.measures.values():
             for intervals in fit.intervals.values():
@@ -74,37 +68,6 @@ def city_coverage(seed: int) -> pd.DataFrame:
             scores = holdout_scores(forecasts[months], full, as_of)
             rows.append(scores[scores["level"].isin(LEVELS)].assign(seed=seed, variant=variant, band=band))
     return pd.concat(rows, ignore_index=True)
-
-
-def _starts_variance_variants(model: DemandModel, as_trained: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The trained forecasts under the name of their starts' vector ETS variance beyond a season, and
-    the forecasts with it set the other way (the starts only; the rest are the same)."""
-    vector_ets = list(_vector_ets(model.measures[STARTS].models))
-    held = {m.variance_held_after_season for m in vector_ets if m.back_transform == "mean"}
-    if len(held) != 1:
-        return {}
-    trained_held = held.pop()
-    for m in vector_ets:
-        m.variance_held_after_season = not trained_held
-    other = model.forecast()
-    for m in vector_ets:
-        m.variance_held_after_season = trained_held
-    other = pd.concat([as_trained[as_trained[MEASURE] != STARTS], other[other[MEASURE] == STARTS]])
-    return {HELD: as_trained, GROWING: other} if trained_held else {HELD: other, GROWING: as_trained}
-
-
-def _vector_ets(node: object):
-    """Every VectorETSForecaster inside `node` (fitted models, their wrappers and combinations)."""
-    if isinstance(node, VectorETSForecaster):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _vector_ets(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            yield from _vector_ets(value)
-    elif hasattr(node, "__dict__") and type(node).__module__.startswith("demandcast."):
-        yield from _vector_ets(vars(node))
 
 
 def _stock_flow_own(model: DemandModel, forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +116,7 @@ def report(coverage: pd.DataFrame) -> str:
             )
         ]
         lines.append(f"| {measure} | {level} | " + " | ".join(cells) + " |")
-    return "\n".join([*lines, "", *_bias_report(coverage), "", *_starts_variance_report(coverage), ""])
+    return "\n".join([*lines, "", *_bias_report(coverage), ""])
 
 
 def _bias_report(coverage: pd.DataFrame) -> list[str]:
@@ -180,48 +143,6 @@ def _bias_report(coverage: pd.DataFrame) -> list[str]:
         lines.append(
             f"| {measure} | {row['months 1-12']:+.1%} | {row['months 13-24']:+.1%} "
             f"| {first} of {n} | {second} of {n} |"
-        )
-    return lines
-
-
-def _starts_variance_report(coverage: pd.DataFrame) -> list[str]:
-    """The starts' coverage and bias beyond the year with vector ETS's mean variance held or growing."""
-    starts = coverage[(coverage[MEASURE] == STARTS) & coverage["variant"].isin([HELD, GROWING])]
-    if starts.empty:
-        return []
-    table = starts.pivot_table(
-        index="level", columns=["band", "variant"], values=["in_80", "in_95", "err_model", "rmsse"]
-    )
-    lines = [
-        "## The starts' mean variance beyond the year",
-        "",
-        "Vector ETS's mean back-transformation exp(w) (1 + v / 2) - 1 of the starts' log-scale series",
-        "(decision 56), v growing with the step as ETS's forecast variance, or held at step 12's beyond it",
-        "(decision 57): mean coverage of the 80% / 95% intervals, mean MASE and RMSSE over cities,",
-        "months 13-24 (months 1-12 are the same both ways).",
-        "",
-        "| level | coverage, growing | coverage, held | MASE, growing | MASE, held "
-        "| RMSSE, growing | RMSSE, held |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    band = "months 13-24"
-    for level, row in table.iterrows():
-        cover = [f"{row[('in_80', band, v)]:.0%} / {row[('in_95', band, v)]:.0%}" for v in (GROWING, HELD)]
-        errors = [f"{row[(name, band, v)]:.3f}" for name in ("err_model", "rmsse") for v in (GROWING, HELD)]
-        lines.append(f"| {level} | " + " | ".join([*cover, *errors]) + " |")
-    total = starts[starts["level"] == "council/all"]
-    bias = total.pivot_table(index="variant", columns="band", values="bias")
-    under = (total["bias"] < 0).groupby([total["variant"], total["band"]]).sum()
-    n = total["seed"].nunique()
-    lines += [
-        "",
-        "| starts | bias, months 1-12 | months 13-24 | cities under-forecast, months 13-24 |",
-        "|---|---:|---:|---:|",
-    ]
-    for variant in (GROWING, HELD):
-        lines.append(
-            f"| {variant} | {bias.loc[variant, 'months 1-12']:+.1%} | {bias.loc[variant, band]:+.1%} "
-            f"| {int(under[(variant, band)])} of {n} |"
         )
     return lines
 

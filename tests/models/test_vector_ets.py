@@ -203,25 +203,6 @@ def test_mean_back_transform_forecasts_the_mean_of_small_counts_where_the_median
     assert mean == pytest.approx(actual_mean, rel=0.05)
 
 
-def test_the_means_variance_held_after_a_season_stops_the_adjustment_growing_beyond_it():
-    rng = np.random.default_rng(12)
-    counts = rng.poisson(0.8, size=(400, 108)).astype(float)
-    y = long_frame({f"s{i:03d}": row[:72] for i, row in enumerate(counts)})
-    means = {"transform": "log1p", "back_transform": "mean"}
-    growing = VectorETSForecaster(**means).fit(y)
-    held = VectorETSForecaster(**means, variance_held_after_season=True).fit(y)
-
-    grown = growing.predict(36)[MEAN].to_numpy().reshape(400, 36)
-    kept = held.predict(36)[MEAN].to_numpy().reshape(400, 36)
-    variance = growing.forecast_variance(36)
-
-    np.testing.assert_allclose(kept[:, :12], grown[:, :12])
-    expected = (1 + grown[:, 12:]) * (1 + variance[:, 11:12] / 2) / (1 + variance[:, 12:] / 2) - 1
-    np.testing.assert_allclose(kept[:, 12:], expected, rtol=1e-9)
-    assert (kept[:, 12:] <= grown[:, 12:] + 1e-12).all()
-    assert kept[:, 24:].mean() == pytest.approx(counts[:, 96:].mean(), rel=0.05)
-
-
 def test_forecast_variance_grows_as_the_simulated_errors_do():
     rng = np.random.default_rng(3)
     alpha, sigma, n_train, h = 0.3, 2.0, 72, 12

@@ -104,11 +104,6 @@ class VectorETSForecaster(Forecaster):
             (`forecast_variance`). Forecasts that are summed (reconciliation) need means; the
             adjustment suits small counts, and overshoots where the log-scale variance is large
             (intermittent costs: benchmarks/log_back_transform.md).
-        variance_held_after_season: "mean" back-transformation only: beyond one seasonal cycle
-            (the backtest's year) the log-scale variance v is held at the cycle's last step's. ETS's
-            variance grows with the step as if the log level wandered like a random walk; a flow's
-            level does not, and the growing adjustment drifts the means up beyond the year
-            (benchmarks/holdout.md, decision 57).
         min_periods: series shorter than this repeat their last season; None: two seasons + 3.
     """
 
@@ -122,7 +117,6 @@ class VectorETSForecaster(Forecaster):
         seasonal: bool = True,
         transform: str | None = "auto",
         back_transform: str = "median",
-        variance_held_after_season: bool = False,
         min_periods: int | None = None,
     ):
         self.alphas = alphas
@@ -133,7 +127,6 @@ class VectorETSForecaster(Forecaster):
         self.seasonal = seasonal
         self.transform = transform
         self.back_transform = back_transform
-        self.variance_held_after_season = variance_held_after_season
         self.min_periods = min_periods
 
     def fit(self, y: pd.DataFrame) -> Self:
@@ -167,7 +160,7 @@ class VectorETSForecaster(Forecaster):
         season = self.season_[:, (steps - 1) % self.season_.shape[1]]
         means = self.level_[:, None] + damped_sum * self.trend_[:, None] + season
         mean = getattr(self, "back_transform", "median") == "mean"  # models saved before it: medians
-        shift = np.log1p(self._mean_variance(h) / 2) if mean else 0.0
+        shift = np.log1p(self.forecast_variance(h) / 2) if mean else 0.0
         means = np.where(self.log_[:, None], np.expm1(np.minimum(means + shift, 700.0)), means)
         rows = dict(zip(self.series_ids_, means, strict=True))
         return forecast_frame(rows, future_months(self.last_month_, h, self.freq_))
@@ -189,14 +182,6 @@ class VectorETSForecaster(Forecaster):
         c = self.alpha_[:, None] + self.beta_[:, None] * damped_sum + self.gamma_[:, None] * in_season
         spread = np.concatenate([np.ones((len(c), 1)), 1 + np.cumsum(c**2, axis=1)], axis=1)
         return self.sigma2_[:, None] * spread
-
-    def _mean_variance(self, h: int) -> np.ndarray:
-        """The log-scale variance of the mean's back-transformation 1..h steps ahead ([series, h])."""
-        variance = self.forecast_variance(h)
-        season = self.season_.shape[1]
-        if getattr(self, "variance_held_after_season", False) and h > season:  # saved before it: growing
-            variance[:, season:] = variance[:, season - 1 : season]
-        return variance
 
     def _validate_params(self) -> None:
         if self.criterion not in CRITERIA:
