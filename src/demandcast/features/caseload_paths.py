@@ -51,6 +51,7 @@ from demandcast.columns import (
 )
 from demandcast.errors import InputError
 from demandcast.features.months import day_numbers, month_numbers, month_numbers_of_days
+from demandcast.features.packages import package_spans
 
 ORIGIN = "origin"
 VARIANCE = "variance"
@@ -73,7 +74,8 @@ def caseload_paths(
 
     Args:
         records: validated records (person_id, ward_code, client_group, service, start_date,
-            end_date NaT when open; birth_year used when present).
+            end_date NaT when open; birth_year used when present). Rows continuing a package
+            (features.packages) are folded into it: a price change is neither an exit nor a start.
         ward_areas: ward_code -> the area the caseload is summed to (e.g. the council).
         origins: origin month (first day) -> number of months ahead wanted. Months whose year of
             the horizon has no earlier month end to learn from (before `first_month`) are left out.
@@ -90,7 +92,7 @@ def caseload_paths(
         where each is on one pair) plus the error of their two-year mean and of the drift of their
         level (_new_demand).
     """
-    frame = _RecordArrays(records, ward_areas)
+    frame = _RecordArrays(package_spans(records), ward_areas)
     paths = [frame.paths(origin, steps, first_month) for origin, steps in origins.items()]
     columns = [ORIGIN, AREA, CLIENT_GROUP, SERVICE, MONTH, MEAN, VARIANCE]
     found = [p for p in paths if not p.empty]

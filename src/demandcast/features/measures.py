@@ -71,9 +71,11 @@ def caseload(spans: RecordSpans, n_cells: int, n_months: int) -> np.ndarray:
     return _run_counts(cell, from_month[counted], last[counted], n_cells, n_months)
 
 
-def starts(spans: RecordSpans, n_cells: int, n_months: int) -> np.ndarray:
-    """Records whose start day falls in each (cell, month)."""
+def starts(spans: RecordSpans, n_cells: int, n_months: int, counted: np.ndarray | None = None) -> np.ndarray:
+    """Records whose start day falls in each (cell, month); only the `counted` ones where given."""
     in_window = (spans.start_month >= 0) & (spans.start_month < n_months)
+    if counted is not None:
+        in_window &= counted
     cell_month = spans.cell[in_window] * n_months + spans.start_month[in_window]
     return _totals(cell_month, n_cells * n_months)
 

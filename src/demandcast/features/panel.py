@@ -40,6 +40,7 @@ from demandcast.features.months import (
     months_before,
     panel_months,
 )
+from demandcast.features.packages import continues_package
 
 
 def monthly_panel(
@@ -53,8 +54,9 @@ def monthly_panel(
     """The long monthly panel: one row per ward x catalogue pair x complete month x measure, zeros included.
 
     With month m = [m0, m1] and end dates inclusive: `caseload` counts distinct persons with a record in
-    the cell active on any day of m; `starts` counts records starting in m; `cost` sums weekly_cost x
-    (days of the record inside m) / 7, open records running to m1.
+    the cell active on any day of m; `starts` counts packages starting in m (a record continuing a
+    package under its package_id, priced again, is no start: features.packages); `cost` sums
+    weekly_cost x (days of the record inside m) / 7, open records running to m1.
 
     Args:
         records: validated records with person_id, ward_code, client_group, service, start_date,
@@ -81,7 +83,7 @@ def monthly_panel(
     active = measures.active_months(spans, n_months)
     values = {
         CASELOAD: measures.caseload(spans, n_cells, n_months),
-        STARTS: measures.starts(spans, n_cells, n_months),
+        STARTS: measures.starts(spans, n_cells, n_months, counted=~continues_package(records)),
         COST: measures.cost(spans, active, _month_days(months), n_cells),
     }
     return _long_panel(values, wards, pairs, months)

@@ -1,0 +1,87 @@
+"""Rows that continue a package: one package, priced again, is still one package.
+
+A council's extract often holds a row per price of a package rather than a row per package: the
+April fee uplift or a review that changes the hours ends one row and opens the next under the same
+package (agreement) id. Each such row carries its own weekly cost for its own days, so the cost
+adds up as it is; but the package starts once, and its client does not leave at each price change.
+
+A row continues its package when an earlier row has the same package_id, person, ward, client group
+and service and the package has run without a break up to it: the row starts on or before the day
+after the latest end of the package's earlier rows. A row after a gap (a suspended package resumed)
+starts again, and so does a package in a ward, group or service it was not in before (a client
+who moves is a new client of the new ward). Rows without a package_id never continue one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from demandcast.columns import (
+    CLIENT_GROUP,
+    END_DATE,
+    PACKAGE_ID,
+    PERSON_ID,
+    SERVICE,
+    START_DATE,
+    UNIT_COST,
+    UNITS_PER_WEEK,
+    WARD_CODE,
+    WEEKLY_COST,
+)
+from demandcast.features.months import day_numbers
+
+PACKAGE_KEYS = (PACKAGE_ID, PERSON_ID, WARD_CODE, CLIENT_GROUP, SERVICE)
+PRICE_COLUMNS = (WEEKLY_COST, UNIT_COST, UNITS_PER_WEEK)
+_OPEN = np.iinfo(np.int64).max // 4
+
+
+def continues_package(records: pd.DataFrame) -> np.ndarray:
+    """Per row (in the records' order): True where it continues an earlier row of its package.
+
+    Args:
+        records: validated records (person_id, ward_code, client_group, service, start_date and
+            end_date, NaT when open); package_id optional (without it no row continues).
+    """
+    continuing = np.zeros(len(records), dtype=bool)
+    if PACKAGE_ID not in records.columns:
+        return continuing
+    ids = records[PACKAGE_ID]
+    with_id = (ids.notna() & (ids.astype(str) != "")).to_numpy()
+    if not ids[with_id].duplicated().any():
+        return continuing
+    order, key, start, end = _package_order(records)
+    ordered = pd.DataFrame({"key": key[order], "end": end[order]})
+    latest_end_before = ordered.groupby("key")["end"].cummax().groupby(ordered["key"]).shift()
+    joins = (start[order] <= latest_end_before + 1).to_numpy()
+    continuing[order] = joins & with_id[order]
+    return continuing
+
+
+def package_spans(records: pd.DataFrame) -> pd.DataFrame:
+    """The records with each package's continuing rows folded into its first row.
+
+    The first row keeps its columns but ends where the package's latest row ends (open if one is
+    open); the price columns (weekly_cost, unit_cost, units_per_week) are dropped, since the rows
+    differ in them: the result says who was on which package when, not what it cost. Records
+    without continuing rows come back unchanged, price columns included.
+    """
+    continuing = continues_package(records)
+    if not continuing.any():
+        return records
+    order, _, _, end = _package_order(records)
+    package = np.cumsum(~continuing[order])
+    first_rows = order[~continuing[order]]
+    latest = order[pd.Series(end[order]).groupby(package).idxmax().to_numpy()]
+    spans = records.iloc[first_rows].drop(columns=[c for c in PRICE_COLUMNS if c in records.columns])
+    spans[END_DATE] = records[END_DATE].to_numpy()[latest]
+    return spans.iloc[np.argsort(first_rows, kind="stable")]
+
+
+def _package_order(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row positions sorted by package key, start and end; the key codes and the days (open: far)."""
+    key = pd.MultiIndex.from_frame(records[list(PACKAGE_KEYS)].astype(str)).factorize()[0]
+    start = day_numbers(records[START_DATE])
+    open_ = records[END_DATE].isna().to_numpy()
+    end = np.where(open_, _OPEN, day_numbers(records[END_DATE].fillna(records[START_DATE])))
+    return np.lexsort((end, start, key)), key, start, end
