@@ -2,9 +2,9 @@
 
 Runs on the demo city when `demandcast.data.demo.generate_demo_city` is available, and always on a
 seeded 150k-record frame of the same shape (69 wards, every catalogue pair, 72 months ending March 2026).
-Also on the demo city with every package split into a row per fiscal year under its package_id (as
-an extract with April uplifts holds it), where the panel folds the continuing rows into one package
-(features.packages). Writes the table to benchmarks/panel.md.
+Also on the demo city with every package priced again each April, a row per price under its
+package_id (demandcast.data.demo.uplifts, as an extract with April uplifts holds it), where the panel
+folds the continuing rows into one package (features.packages). Writes the table to benchmarks/panel.md.
 
     .venv/bin/python benchmarks/panel_build.py
 """
@@ -26,13 +26,13 @@ from demandcast.catalogue import load_catalogue
 from demandcast.columns import (
     CLIENT_GROUP,
     END_DATE,
-    PACKAGE_ID,
     PERSON_ID,
     SERVICE,
     START_DATE,
     WARD_CODE,
     WEEKLY_COST,
 )
+from demandcast.data.demo.uplifts import priced_each_april
 from demandcast.data.wards import ward_attributes
 from demandcast.features.panel import monthly_panel
 
@@ -72,19 +72,6 @@ def demo_records() -> pd.DataFrame | None:
     return generate_demo_city()
 
 
-def one_row_per_fiscal_year(records: pd.DataFrame) -> pd.DataFrame:
-    """Every package split at each 1 April it runs across (up to AS_OF), the rows keeping its package_id."""
-    assert PACKAGE_ID in records.columns
-    for year in range(records[START_DATE].dt.year.min() + 1, pd.Timestamp(AS_OF).year + 1):
-        april = pd.Timestamp(f"{year}-04-01")
-        across = (records[START_DATE] < april) & (records[END_DATE].isna() | (records[END_DATE] >= april))
-        before, after = records[across].copy(), records[across].copy()
-        before[END_DATE] = april - pd.Timedelta(days=1)
-        after[START_DATE] = april
-        records = pd.concat([records[~across], before, after], ignore_index=True)
-    return records
-
-
 def measured(build: Callable[[], pd.DataFrame]) -> dict[str, float]:
     """Best-of-REPEATS wall time, then peak traced memory of one more (slower, traced) run."""
     seconds = []
@@ -114,9 +101,8 @@ def main() -> None:
     demo = demo_records()
     if demo is not None:
         rows.append(row("demo city (default seed)", demo, ward_codes))
-        rows.append(
-            row("demo city, a row per package and fiscal year", one_row_per_fiscal_year(demo), ward_codes)
-        )
+        priced = priced_each_april(demo, "2020-04-01")  # the first month of the 72 ending at AS_OF
+        rows.append(row("demo city, priced again each April (a row per price)", priced, ward_codes))
     max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
         "# Monthly panel build",

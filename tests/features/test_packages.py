@@ -25,11 +25,13 @@ from demandcast.columns import (
     WEEKLY_COST,
 )
 from demandcast.data.demo.generate import generate_demo_city
+from demandcast.data.demo.uplifts import priced_each_april
 from demandcast.features.caseload_paths import caseload_paths
 from demandcast.features.packages import continues_package, package_spans
 from demandcast.features.panel import monthly_panel
 
 CATALOGUE = load_catalogue()
+HISTORY_START = "2020-04-01"
 
 
 def rows(*spans: tuple) -> pd.DataFrame:
@@ -40,23 +42,6 @@ def rows(*spans: tuple) -> pd.DataFrame:
     frame[END_DATE] = pd.to_datetime(frame[END_DATE])
     frame[WEEKLY_COST] = frame[WEEKLY_COST].astype(float)
     return frame
-
-
-def priced_each_april(records: pd.DataFrame, uplift: float = 1.0) -> pd.DataFrame:
-    """Every package split at each 1 April it runs across up to the extract's latest date, each later
-    row `uplift` times dearer."""
-    latest = max(records[START_DATE].max(), records[END_DATE].max())
-    for year in range(records[START_DATE].dt.year.min() + 1, latest.year + 1):
-        april = pd.Timestamp(f"{year}-04-01")
-        if april > latest:
-            break
-        across = (records[START_DATE] < april) & (records[END_DATE].isna() | (records[END_DATE] >= april))
-        before, after = records[across].copy(), records[across].copy()
-        before[END_DATE] = april - pd.Timedelta(days=1)
-        after[START_DATE] = april
-        after[WEEKLY_COST] = after[WEEKLY_COST] * uplift
-        records = pd.concat([records[~across], before, after], ignore_index=True)
-    return records
 
 
 def test_a_row_continues_its_package_when_it_starts_by_the_day_after_the_latest_earlier_end():
@@ -117,25 +102,27 @@ def demo_records() -> pd.DataFrame:
 
 
 def test_a_demo_city_priced_again_each_april_has_the_same_panel(demo_records):
-    split = priced_each_april(demo_records)
+    split = priced_each_april(demo_records, HISTORY_START, uprated=False)
     assert len(split) > 1.5 * len(demo_records)  # most packages run across an April
     wards = sorted(demo_records[WARD_CODE].unique())
     whole = monthly_panel(demo_records, ward_codes=wards, catalogue=CATALOGUE)
     priced_again = monthly_panel(split, ward_codes=wards, catalogue=CATALOGUE)
     pd.testing.assert_frame_equal(whole, priced_again, rtol=1e-12)
     dearer = monthly_panel(
-        priced_each_april(demo_records, uplift=1.05), ward_codes=wards, catalogue=CATALOGUE
+        priced_each_april(demo_records, HISTORY_START), ward_codes=wards, catalogue=CATALOGUE
     )
     counts = whole[MEASURE] != COST
     pd.testing.assert_frame_equal(whole[counts], dearer[counts])
-    assert dearer.loc[~counts, VALUE].sum() > 1.05 * whole.loc[~counts, VALUE].sum()
+    assert (
+        dearer.loc[~counts, VALUE].sum() > 1.05 * whole.loc[~counts, VALUE].sum()
+    )  # prices grow 3-10% a year
 
 
 def test_a_demo_city_priced_again_each_april_has_the_same_caseload_paths(demo_records):
     wards = pd.Series("C1", index=demo_records[WARD_CODE].unique())
     origins = {pd.Timestamp("2023-09-01"): 12, pd.Timestamp("2024-03-01"): 12}
-    first_month = pd.Timestamp("2020-04-01")
+    first_month = pd.Timestamp(HISTORY_START)
     whole = caseload_paths(demo_records, wards, origins, first_month)
-    priced_again = caseload_paths(priced_each_april(demo_records), wards, origins, first_month)
+    priced_again = caseload_paths(priced_each_april(demo_records, HISTORY_START), wards, origins, first_month)
     pd.testing.assert_frame_equal(whole, priced_again)
     assert np.isfinite(whole["variance"]).all()
