@@ -84,3 +84,25 @@ def test_panel_exits_2_naming_a_missing_column(tmp_path):
     result = run(str(write(tmp_path, text)), "--out", str(tmp_path / "panel.parquet"))
     assert result.exit_code == EXIT_UNUSABLE_INPUT
     assert "weekly_cost" in result.output
+
+
+def test_panel_reads_a_package_priced_again_as_one_package(tmp_path):
+    # a council's extract: the package's price rises on 1 March, a second row under the same package_id
+    rows = (
+        "package_id,person_id,ward_code,client_group,service,start_date,end_date,weekly_cost\n"
+        "A1,p1,E05011118,older_people,home_care,2024-01-15,2024-02-29,70\n"
+        "A1,p1,E05011118,older_people,home_care,2024-03-01,,140\n"
+    )
+    out = tmp_path / "panel.parquet"
+    result = run(str(write(tmp_path, rows)), "--start", "2024-01", "--as-of", "2024-03-31", "--out", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    built = pd.read_parquet(out)
+    cell = built[
+        (built[WARD_CODE] == "E05011118")
+        & (built["client_group"] == "older_people")
+        & (built[SERVICE] == "home_care")
+    ]
+    values = cell.pivot_table(index=MONTH, columns=MEASURE, values=VALUE)
+    assert values["starts"].tolist() == [1.0, 0.0, 0.0]
+    assert values[CASELOAD].tolist() == [1.0, 1.0, 1.0]
+    assert values[COST].tolist() == [17 * 10.0, 29 * 10.0, 31 * 20.0]

@@ -12,6 +12,7 @@ from rich.console import Console
 from demandcast.cli.app import EXIT_UNUSABLE_INPUT, app
 from demandcast.columns import PERSON_ID
 from demandcast.data.demo import generate_demo_city, window_bounds
+from demandcast.data.demo.uplifts import priced_each_april as uprated_each_april
 from demandcast.data.wards import load_wards, write_wards
 from demandcast.errors import InputError
 from demandcast.files import write_table
@@ -35,6 +36,13 @@ def generate(
     dirty: Annotated[
         bool, typer.Option("--dirty", help="Inject real-world quirks (duplicates, bad dates and codes).")
     ] = False,
+    priced_each_april: Annotated[
+        bool,
+        typer.Option(
+            "--priced-each-april",
+            help="Uprate open packages each April: a row per price under one package_id, as councils do.",
+        ),
+    ] = False,
 ) -> None:
     """Generate the demo city: a seeded, Birmingham-like history of social-care packages per ward."""
     console, errors = Console(), Console(stderr=True)
@@ -43,6 +51,8 @@ def generate(
         with console.status("Generating the demo city..."):
             ward_table = load_wards(wards)
             records = generate_demo_city(seed=seed, start=start, months=months, wards=ward_table)
+            if priced_each_april:
+                records = uprated_each_april(records, window_bounds(start, months)[0])
             people = records[PERSON_ID].nunique()
             if dirty:
                 records = _dirtied(records, seed, extract_date, out)
