@@ -15,6 +15,7 @@ from demandcast.columns import (
     END_DATE,
     MEASURE,
     MONTH,
+    PACKAGE_ID,
     PERSON_ID,
     SERVICE,
     START_DATE,
@@ -23,6 +24,7 @@ from demandcast.columns import (
     WARD_CODE,
     WEEKLY_COST,
 )
+from demandcast.features.packages import continues_package
 from demandcast.features.panel import monthly_panel
 
 CATALOGUE = load_catalogue()
@@ -37,16 +39,27 @@ cells AS (
     SELECT w.ward_code, p.client_group, p.service, months.m0, months.m1
     FROM wards w CROSS JOIN pairs p CROSS JOIN months
 ),
-typed AS (
-    SELECT person_id, ward_code, client_group, service, weekly_cost,
-           CAST(start_date AS DATE) AS s, CAST(end_date AS DATE) AS e
+dated AS (
+    SELECT person_id, ward_code, client_group, service, weekly_cost, package_id, row_index,
+           CAST(start_date AS DATE) AS s, CAST(end_date AS DATE) AS e,
+           coalesce(CAST(end_date AS DATE), DATE '9999-12-31') AS e_open
     FROM records
+),
+typed AS (  -- a row continues its package if a row of it sorted before it ends no earlier than the day before
+    SELECT r.*, (r.package_id IS NULL OR r.package_id = '' OR NOT EXISTS (
+        SELECT 1 FROM dated q
+        WHERE q.package_id = r.package_id AND q.person_id = r.person_id AND q.ward_code = r.ward_code
+          AND q.client_group = r.client_group AND q.service = r.service
+          AND (q.s, q.e_open, q.row_index) < (r.s, r.e_open, r.row_index)
+          AND q.e_open >= r.s - INTERVAL 1 DAY
+    )) AS starts_package
+    FROM dated r
 ),
 measured AS (
     SELECT c.ward_code, c.client_group, c.service, c.m0,
            COUNT(DISTINCT r.person_id) FILTER (WHERE r.s <= c.m1 AND (r.e IS NULL OR r.e >= c.m0))
                AS {CASELOAD},
-           COUNT(r.person_id) FILTER (WHERE r.s BETWEEN c.m0 AND c.m1) AS {STARTS},
+           COUNT(r.person_id) FILTER (WHERE r.s BETWEEN c.m0 AND c.m1 AND r.starts_package) AS {STARTS},
            COALESCE(SUM(r.weekly_cost
                         * (date_diff('day', greatest(r.s, c.m0), least(coalesce(r.e, c.m1), c.m1)) + 1)
                         / 7.0)
@@ -65,7 +78,9 @@ def oracle_panel(records: pd.DataFrame, wards: list[str], first: str, last: str)
     """The panel computed by DuckDB from the records, for months first..last (first days)."""
     pairs = pd.DataFrame(CATALOGUE.pairs(), columns=[CLIENT_GROUP, SERVICE])
     with duckdb.connect() as con:
-        con.register("records", records)
+        if PACKAGE_ID not in records.columns:
+            records = records.assign(**{PACKAGE_ID: None})
+        con.register("records", records.assign(row_index=np.arange(len(records))))
         con.register("wards", pd.DataFrame({WARD_CODE: wards}))
         con.register("pairs", pairs)
         oracle = con.execute(ORACLE_SQL, {"first": first, "last": last}).df()
@@ -79,7 +94,9 @@ def generated_records(seed: int, n_records: int, wards: list[str]) -> pd.DataFra
     """Seeded records with overlaps, open ends, leap years, repeats of a person and ends on the 1st.
 
     Most people keep their ward and service, so one person often has several (overlapping or nested)
-    packages in one cell; some move ward or change service.
+    packages in one cell; some move ward or change service. A person's rows in a cell carry one of two
+    package ids (a tenth none), and a fifth of the rows follow on the day after the row before them
+    ends, so rows continue packages, overlap them, or resume them after a gap.
     """
     rng = np.random.default_rng(seed)
     pairs = CATALOGUE.pairs()
@@ -94,6 +111,18 @@ def generated_records(seed: int, n_records: int, wards: list[str]) -> pd.DataFra
     end = end.where(rng.random(n_records) > 0.2)  # a fifth still open
     on_the_first = rng.random(n_records) < 0.05
     end = end.where(~on_the_first, end.to_period("M").to_timestamp() + pd.offsets.MonthBegin(1))
+    follows = np.r_[False, rng.random(n_records - 1) < 0.2] & ~np.r_[True, end[:-1].isna()]
+    previous_end = pd.Series(end).shift().to_numpy()
+    start = start.where(~follows, pd.DatetimeIndex(previous_end) + pd.Timedelta(days=1))
+    end = end.where(~follows | end.isna() | (end >= start), start + pd.Timedelta(days=30))
+    person = np.where(follows, np.r_[person[0], person[:-1]], person)
+    ward = np.where(follows, np.r_[ward[0], ward[:-1]], ward)
+    pair = np.where(follows, np.r_[pair[0], pair[:-1]], pair)
+    package = [
+        f"k{p}-{w}-{q}-{v}"
+        for p, w, q, v in zip(person, ward, pair, rng.integers(0, 2, n_records), strict=True)
+    ]
+    package = [None if blank else k for k, blank in zip(package, rng.random(n_records) < 0.1, strict=True)]
     return pd.DataFrame(
         {
             PERSON_ID: [f"p{i}" for i in person],
@@ -103,6 +132,7 @@ def generated_records(seed: int, n_records: int, wards: list[str]) -> pd.DataFra
             START_DATE: start,
             END_DATE: end,
             WEEKLY_COST: np.round(rng.lognormal(np.log(400), 0.8, size=n_records), 2),
+            PACKAGE_ID: pd.array(package, dtype="str"),
         }
     )
 
@@ -134,6 +164,9 @@ def test_generated_records_hold_the_cases_the_oracle_must_agree_on():
     assert records.duplicated([PERSON_ID, WARD_CODE, CLIENT_GROUP, SERVICE]).mean() > 0.3
     assert (records[END_DATE].dt.day == 1).sum() > 50
     assert (records[START_DATE] < "2019-01-01").any()
+    continuing = continues_package(records)
+    assert 0.05 < continuing.mean() < 0.5, "some rows continue a package, most start one"
+    assert records[PACKAGE_ID].isna().mean() > 0.05
     february_29 = pd.Timestamp("2020-02-29")
     still_active = records[END_DATE].fillna(february_29) >= february_29
     assert ((records[START_DATE] <= february_29) & still_active).any()
