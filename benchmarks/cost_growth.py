@@ -13,10 +13,11 @@ the cut) and the share of each year's cost still carried by packages open when t
 The demo generator prices a package once, at its start (packages open when the history begins at that
 date's prices), and never uprates it, so the stock's cost per case lags new prices and catches up as the
 opening packages leave. A council uprates open packages each April. The script therefore also rebuilds
-each council cost series from the records with every package uprated each April by its service's price
-growth (`demandcast.data.demo.costs`), and forecasts both versions 24 months ahead with the engine's rule
-for the council cost (ETS by AICc on the cost per day for a year, then each month the one a year earlier
-grown by the two-year drift; `cost_trend_damping.py`), scoring the bias in months 1-12 and 13-24.
+each council cost series from the records with every package priced again each April by its
+service's price growth (`demandcast.data.demo.uplifts`), and forecasts both versions 24 months ahead
+with the engine's rule for the council cost (ETS by AICc on the cost per day for a year, then each
+month the one a year earlier grown by the two-year drift; `cost_trend_damping.py`), scoring the bias
+in months 1-12 and 13-24.
 
 Usage: .venv/bin/python benchmarks/cost_growth.py [--cities 16] [--out benchmarks/cost_growth.md]
 """
@@ -32,6 +33,7 @@ from cost_trend_damping import TRENDS
 from holdout_demo import holdout_city
 from provenance import short_commit
 
+from demandcast.catalogue import load_catalogue
 from demandcast.columns import (
     ALL,
     AREA_LEVEL,
@@ -45,9 +47,11 @@ from demandcast.columns import (
     SERVICE,
     START_DATE,
     VALUE,
+    WARD_CODE,
     WEEKLY_COST,
 )
-from demandcast.data.demo.costs import PRICES, hourly_rate
+from demandcast.data.demo.uplifts import priced_each_april
+from demandcast.features.panel import monthly_panel
 from demandcast.models.hierarchy import aggregate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,39 +134,22 @@ def city_bias(seed: int) -> pd.DataFrame:
 
 
 def monthly_cost(records: pd.DataFrame, months: pd.DatetimeIndex, *, uprated: bool) -> dict[str, np.ndarray]:
-    """Council cost per month per client group and in total: weekly cost x days open in the month / 7
-    (the panel's rule), each package's weekly cost uprated each April by its service's price growth if
-    `uprated` (from the fiscal year it was priced in: its start, or the history's first month)."""
-    history_start = months.min()
-    weekly = records[WEEKLY_COST].to_numpy(dtype=float)
-    priced_year = _fiscal_year(records[START_DATE].clip(lower=history_start))
-    ends = records[END_DATE].fillna(months.max() + pd.offsets.MonthEnd(0))
-    totals = {group: np.zeros(len(months)) for group in [ALL, *sorted(records[CLIENT_GROUP].unique())]}
-    for i, month in enumerate(months):
-        last = month + pd.offsets.MonthEnd(0)
-        days = ((ends.clip(upper=last) - records[START_DATE].clip(lower=month)).dt.days + 1).clip(lower=0)
-        factor = _uplift(records, priced_year, _fiscal_year(pd.Series([month])).iloc[0]) if uprated else 1.0
-        spend = pd.Series(weekly * factor * days.to_numpy() / 7, index=records.index)
-        totals[ALL][i] = spend.sum()
-        for group, value in spend.groupby(records[CLIENT_GROUP]).sum().items():
-            totals[group][i] = value
-    return totals
-
-
-def _fiscal_year(dates: pd.Series) -> pd.Series:
-    return dates.dt.year - (dates.dt.month < 4)
-
-
-def _uplift(records: pd.DataFrame, priced_year: pd.Series, year: int) -> np.ndarray:
-    """Each package's price growth from its pricing year to `year` (1 where it was priced later)."""
-    factor = np.ones(len(records))
-    for (group, service), rows in records.groupby([CLIENT_GROUP, SERVICE]).indices.items():
-        priced = priced_year.to_numpy()[rows]
-        if (group, service) in PRICES:
-            factor[rows] = (1 + PRICES[group, service].growth) ** np.maximum(year - priced, 0)
-        else:  # priced by the hour: the council's home-care rate table
-            factor[rows] = hourly_rate(np.maximum(np.full(len(rows), year), priced)) / hourly_rate(priced)
-    return factor
+    """Council cost per month per client group and in total, from the records' panel; if `uprated`,
+    every package priced again each April after the history begins (demandcast.data.demo.uplifts)."""
+    if uprated:
+        records = priced_each_april(records, months.min())
+    panel = monthly_panel(
+        records,
+        ward_codes=sorted(records[WARD_CODE].unique()),
+        catalogue=load_catalogue(),
+        start=months.min(),
+        as_of=months.max() + pd.offsets.MonthEnd(0),
+    )
+    cost = panel[panel[MEASURE] == COST].pivot_table(
+        index=MONTH, columns=CLIENT_GROUP, values=VALUE, aggfunc="sum"
+    )
+    cost = cost.reindex(months)
+    return {ALL: cost.sum(axis=1).to_numpy(), **{group: cost[group].to_numpy() for group in cost.columns}}
 
 
 def _new_package_prices(
