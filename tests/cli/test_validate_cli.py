@@ -41,6 +41,20 @@ def test_clean_records_exit_0_and_write_an_empty_quarantine(runner: CliRunner, t
     assert pd.read_csv(tmp_path / "q.csv").empty
 
 
+def test_rows_continuing_a_package_are_counted_among_the_accepted(runner: CliRunner, tmp_path: Path) -> None:
+    clean = runner.invoke(app, ["validate", str(write_records(tmp_path, HEADER + GOOD_ROWS))])
+    assert "continuing a package" not in clean.stdout
+    priced_again = "PX002,E05011119,children,kinship,2024-03-01,,330.00,K2\n"  # K2 at a new price
+    records = write_records(tmp_path, HEADER + GOOD_ROWS + priced_again)
+    result = runner.invoke(app, ["validate", str(records)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "continuing a package" in line)
+    assert [cell.strip() for cell in line.split("│")[1:3]] == [
+        "continuing a package (a new price: no new start)",
+        "1",
+    ], line
+
+
 def test_quarantined_rows_exit_1_with_counts_per_reason(runner: CliRunner, tmp_path: Path) -> None:
     records = write_records(tmp_path, HEADER + GOOD_ROWS + BAD_ROWS)
     quarantine = tmp_path / "out" / "quarantine.csv"

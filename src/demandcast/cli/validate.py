@@ -19,6 +19,7 @@ from demandcast.columns import WARD_CODE
 from demandcast.data.validation import ValidationResult, load_records, write_quarantine
 from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
+from demandcast.features.packages import continues_package
 
 
 @app.command()
@@ -54,12 +55,16 @@ def default_quarantine_path(records: Path) -> Path:
 
 
 def summary_table(result: ValidationResult, destination: Path) -> Table:
-    """Counts only: input, accepted, quarantined, rows per reason, and where the quarantine went."""
+    """Counts only: input, accepted (and of them the rows continuing a package under its package_id,
+    features.packages), quarantined, rows per reason, and where the quarantine went."""
     table = Table(title=f"Records validation (extract date {result.as_of:%Y-%m-%d})", show_header=True)
     table.add_column("", style="bold")
     table.add_column("rows", justify="right")
     table.add_row("input", f"{result.n_input:,}")
     table.add_row("accepted", f"{len(result.accepted):,}", style="green")
+    continuing = int(continues_package(result.accepted).sum())
+    if continuing:
+        table.add_row("  continuing a package (a new price: no new start)", f"{continuing:,}")
     table.add_row(
         "quarantined", f"{len(result.quarantine):,}", style="red" if len(result.quarantine) else None
     )
