@@ -50,7 +50,13 @@ from demandcast.columns import (
     WARD_CODE,
 )
 from demandcast.errors import InputError
-from demandcast.features.months import day_numbers, month_numbers, month_numbers_of_days
+from demandcast.features.months import (
+    OPEN_END_DAY,
+    day_numbers,
+    end_day_numbers,
+    month_numbers,
+    month_numbers_of_days,
+)
 from demandcast.features.packages import package_spans
 
 ORIGIN = "origin"
@@ -61,7 +67,7 @@ OLDER_AGE = 62  # near the working-age / older-people boundary, where a follow-o
 MIN_STATE_SIZE = 30
 LEARNING_MONTH_ENDS = tuple(3 * k for k in range(8))  # after 12y months: 8 month ends 3 months apart
 NEW_DEMAND_YEARS = 2
-_OPEN = np.iinfo(np.int64).max // 4
+_OPEN = OPEN_END_DAY
 
 
 def caseload_paths(
@@ -114,8 +120,7 @@ class _RecordArrays:
             unknown = sorted(records.loc[self.area < 0, WARD_CODE].astype(str).unique())[:5]
             raise InputError(f"column {WARD_CODE!r}: wards without an area: {unknown}")
         self.start = day_numbers(records[START_DATE])
-        open_ = records[END_DATE].isna().to_numpy()
-        self.end = np.where(open_, _OPEN, day_numbers(records[END_DATE].fillna(records[START_DATE])))
+        self.end = end_day_numbers(records[END_DATE])
         self.birth_year = (
             records[BIRTH_YEAR].to_numpy(dtype=float)
             if BIRTH_YEAR in records

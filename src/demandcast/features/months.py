@@ -53,6 +53,15 @@ def panel_months(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     return pd.date_range(start, end, freq="MS")
 
 
+OPEN_END_DAY = np.iinfo(np.int64).max // 4
+"""The day number an open (NaT) end date stands for: far beyond any real day, safe to add to."""
+
+
+def end_day_numbers(ends: pd.Series) -> np.ndarray:
+    """Day numbers of inclusive end dates; open ends (NaT) are OPEN_END_DAY."""
+    return np.where(ends.isna().to_numpy(), OPEN_END_DAY, day_numbers(ends.fillna(pd.Timestamp(0))))
+
+
 def day_numbers(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Days since 1970-01-01 as int64; NaT becomes the smallest int64 (check `isnat` first)."""
     return np.asarray(dates).astype("datetime64[D]").astype(np.int64)

@@ -29,11 +29,10 @@ from demandcast.columns import (
     WARD_CODE,
     WEEKLY_COST,
 )
-from demandcast.features.months import day_numbers
+from demandcast.features.months import day_numbers, end_day_numbers
 
 PACKAGE_KEYS = (PACKAGE_ID, PERSON_ID, WARD_CODE, CLIENT_GROUP, SERVICE)
 PRICE_COLUMNS = (WEEKLY_COST, UNIT_COST, UNITS_PER_WEEK)
-_OPEN = np.iinfo(np.int64).max // 4
 
 
 def continues_package(records: pd.DataFrame) -> np.ndarray:
@@ -43,19 +42,7 @@ def continues_package(records: pd.DataFrame) -> np.ndarray:
         records: validated records (person_id, ward_code, client_group, service, start_date and
             end_date, NaT when open); package_id optional (without it no row continues).
     """
-    continuing = np.zeros(len(records), dtype=bool)
-    if PACKAGE_ID not in records.columns:
-        return continuing
-    ids = records[PACKAGE_ID]
-    with_id = (ids.notna() & (ids.astype(str) != "")).to_numpy()
-    if not ids[with_id].duplicated().any():
-        return continuing
-    order, key, start, end = _package_order(records)
-    ordered = pd.DataFrame({"key": key[order], "end": end[order]})
-    latest_end_before = ordered.groupby("key")["end"].cummax().groupby(ordered["key"]).shift()
-    joins = (start[order] <= latest_end_before + 1).to_numpy()
-    continuing[order] = joins & with_id[order]
-    return continuing
+    return _continuations(records)[0]
 
 
 def package_spans(records: pd.DataFrame) -> pd.DataFrame:
@@ -66,10 +53,9 @@ def package_spans(records: pd.DataFrame) -> pd.DataFrame:
     differ in them: the result says who was on which package when, not what it cost. Records
     without continuing rows come back unchanged, price columns included.
     """
-    continuing = continues_package(records)
+    continuing, order, end = _continuations(records)
     if not continuing.any():
         return records
-    order, _, _, end = _package_order(records)
     package = np.cumsum(~continuing[order])
     first_rows = order[~continuing[order]]
     latest = order[pd.Series(end[order]).groupby(package).idxmax().to_numpy()]
@@ -78,10 +64,22 @@ def package_spans(records: pd.DataFrame) -> pd.DataFrame:
     return spans.iloc[np.argsort(first_rows, kind="stable")]
 
 
-def _package_order(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Row positions sorted by package key, start and end; the key codes and the days (open: far)."""
+def _continuations(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row whether it continues its package; the rows sorted by package key, start and end; the
+    end days (open: far ahead). Without a repeated package_id no row continues and nothing is sorted."""
+    continuing = np.zeros(len(records), dtype=bool)
+    nothing = np.array([], dtype=np.int64)
+    if PACKAGE_ID not in records.columns:
+        return continuing, nothing, nothing
+    ids = records[PACKAGE_ID]
+    with_id = (ids.notna() & (ids.astype(str) != "")).to_numpy()
+    if not ids[with_id].duplicated().any():
+        return continuing, nothing, nothing
     key = pd.MultiIndex.from_frame(records[list(PACKAGE_KEYS)].astype(str)).factorize()[0]
-    start = day_numbers(records[START_DATE])
-    open_ = records[END_DATE].isna().to_numpy()
-    end = np.where(open_, _OPEN, day_numbers(records[END_DATE].fillna(records[START_DATE])))
-    return np.lexsort((end, start, key)), key, start, end
+    start, end = day_numbers(records[START_DATE]), end_day_numbers(records[END_DATE])
+    order = np.lexsort((end, start, key))
+    ordered = pd.DataFrame({"key": key[order], "end": end[order]})
+    latest_end_before = ordered.groupby("key")["end"].cummax().groupby(ordered["key"]).shift()
+    joins = (start[order] <= latest_end_before + 1).to_numpy()
+    continuing[order] = joins & with_id[order]
+    return continuing, order, end
