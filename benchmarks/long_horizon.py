@@ -58,15 +58,22 @@ def city_coverage(seed: int) -> pd.DataFrame:
                 else:
                     intervals.growth_ = growth
         variants[variant] = model.forecast()
-    full, first = aggregate(hpanel, hierarchy), as_of.to_period("M").to_timestamp()
+    full = aggregate(hpanel, hierarchy)
+    rows = [
+        band_scores(forecasts, full, as_of).assign(seed=seed, variant=v) for v, forecasts in variants.items()
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def band_scores(forecasts: pd.DataFrame, full: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """holdout_scores of the forecasts' months 1-12 and 13-24 after `as_of` per level of LEVELS; a
+    column `band`."""
+    first = as_of.to_period("M").to_timestamp()
     rows = []
-    for variant, forecasts in variants.items():
-        for band, (lo, hi) in BANDS.items():
-            months = forecasts[MONTH].between(
-                first + pd.DateOffset(months=lo), first + pd.DateOffset(months=hi)
-            )
-            scores = holdout_scores(forecasts[months], full, as_of)
-            rows.append(scores[scores["level"].isin(LEVELS)].assign(seed=seed, variant=variant, band=band))
+    for band, (lo, hi) in BANDS.items():
+        months = forecasts[MONTH].between(first + pd.DateOffset(months=lo), first + pd.DateOffset(months=hi))
+        scores = holdout_scores(forecasts[months], full, as_of)
+        rows.append(scores[scores["level"].isin(LEVELS)].assign(band=band))
     return pd.concat(rows, ignore_index=True)
 
 

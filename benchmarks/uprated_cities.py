@@ -24,7 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from holdout_demo import LEVELS, holdout_config, holdout_scores
+from holdout_demo import LEVELS, holdout_config
+from long_horizon import HORIZON, band_scores
 from provenance import short_commit
 
 from demandcast.catalogue import load_catalogue
@@ -39,8 +40,6 @@ from demandcast.models.hierarchy import aggregate, build_hierarchy
 from demandcast.models.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-HORIZON = 24
-BANDS = {"months 1-12": (1, 12), "months 13-24": (13, 24)}
 VERSIONS = ("as generated", "uprated each April")
 
 
@@ -57,15 +56,8 @@ def city_scores(seed: int, version: str) -> pd.DataFrame:
     as_of = hpanel[MONTH].max() - pd.DateOffset(months=HORIZON) + pd.offsets.MonthEnd(0)
     config = replace(holdout_config(seed, hpanel, wards), as_of=as_of, horizon=HORIZON)
     model = train(hpanel, hierarchy, config, executor=ProcessExecutor(n_jobs=2), records=records).model
-    forecasts = model.forecast()
-    full, first = aggregate(hpanel, hierarchy), as_of.to_period("M").to_timestamp()
-    rows = []
-    for band, (lo, hi) in BANDS.items():
-        months = forecasts[MONTH].between(first + pd.DateOffset(months=lo), first + pd.DateOffset(months=hi))
-        scores = holdout_scores(forecasts[months], full, as_of)
-        scores = scores[scores["level"].isin(LEVELS) & (scores[MEASURE] == COST)]
-        rows.append(scores.assign(seed=seed, version=version, band=band))
-    return pd.concat(rows, ignore_index=True)
+    scores = band_scores(model.forecast(), aggregate(hpanel, hierarchy), as_of)
+    return scores[scores[MEASURE] == COST].assign(seed=seed, version=version).reset_index(drop=True)
 
 
 def cached_scores(seed: int, version: str, cache: Path) -> pd.DataFrame:
