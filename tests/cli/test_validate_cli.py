@@ -55,6 +55,22 @@ def test_rows_continuing_a_package_are_counted_among_the_accepted(runner: CliRun
     ], line
 
 
+def test_rows_overlapping_their_package_are_counted_and_named(runner: CliRunner, tmp_path: Path) -> None:
+    clean = runner.invoke(app, ["validate", str(write_records(tmp_path, HEADER + GOOD_ROWS))])
+    assert "overlapping" not in clean.stdout
+    # K2 priced again from 2024-02-01 without ending the old row (29 February 2024): 29 shared days
+    overlaps = "PX002,E05011119,children,kinship,2024-02-01,2024-06-30,330.00,K2\n"
+    records = write_records(tmp_path, HEADER + GOOD_ROWS + overlaps)
+    result = runner.invoke(app, ["validate", str(records), "--as-of", "2026-03-31"])
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.strip("│ ").split()) for line in result.stdout.splitlines()]
+    assert "continuing a package (a new price: no new start) │ 1" in lines
+    assert "overlapping an earlier row of their package │ 1" in lines
+    assert "days costed twice (each row costs its own days) │ 29" in lines
+    caption = " ".join(result.stdout.split())  # row numbers count data rows from 1, as the quarantine does
+    assert "rows overlapping an earlier row of their package (kept): 3" in caption
+
+
 def test_quarantined_rows_exit_1_with_counts_per_reason(runner: CliRunner, tmp_path: Path) -> None:
     records = write_records(tmp_path, HEADER + GOOD_ROWS + BAD_ROWS)
     quarantine = tmp_path / "out" / "quarantine.csv"

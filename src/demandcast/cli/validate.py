@@ -19,7 +19,9 @@ from demandcast.columns import WARD_CODE
 from demandcast.data.validation import ValidationResult, load_records, write_quarantine
 from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
-from demandcast.features.packages import continues_package
+from demandcast.features.packages import continues_package, days_shared_with_package
+
+LISTED_ROWS = 10
 
 
 @app.command()
@@ -56,7 +58,9 @@ def default_quarantine_path(records: Path) -> Path:
 
 def summary_table(result: ValidationResult, destination: Path) -> Table:
     """Counts only: input, accepted (and of them the rows continuing a package under its package_id,
-    features.packages), quarantined, rows per reason, and where the quarantine went."""
+    and those overlapping an earlier row of their package, whose shared days are costed twice:
+    features.packages), quarantined, rows per reason, and where the quarantine went. The caption
+    names the first overlapping rows by their row number in the file."""
     table = Table(title=f"Records validation (extract date {result.as_of:%Y-%m-%d})", show_header=True)
     table.add_column("", style="bold")
     table.add_column("rows", justify="right")
@@ -65,12 +69,21 @@ def summary_table(result: ValidationResult, destination: Path) -> Table:
     continuing = int(continues_package(result.accepted).sum())
     if continuing:
         table.add_row("  continuing a package (a new price: no new start)", f"{continuing:,}")
+    shared = days_shared_with_package(result.accepted, through=result.as_of)
+    overlapping = result.accepted.index[shared > 0]
+    if len(overlapping):
+        table.add_row("  overlapping an earlier row of their package", f"{len(overlapping):,}")
+        table.add_row("    days costed twice (each row costs its own days)", f"{int(shared.sum()):,}")
     table.add_row(
         "quarantined", f"{len(result.quarantine):,}", style="red" if len(result.quarantine) else None
     )
     for reason, count in result.summary.itertuples(index=False):
         table.add_row(f"  {reason}", f"{count:,}")
     table.caption = f"quarantine: {destination}"
+    if len(overlapping):
+        listed = ", ".join(str(row) for row in overlapping[:LISTED_ROWS])
+        more = f" and {len(overlapping) - LISTED_ROWS:,} more" if len(overlapping) > LISTED_ROWS else ""
+        table.caption += f"\nrows overlapping an earlier row of their package (kept): {listed}{more}"
     return table
 
 
