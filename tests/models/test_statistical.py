@@ -26,7 +26,7 @@ def with_series(y: pd.DataFrame, uid: str, values: list[float]) -> pd.DataFrame:
     return pd.concat([y, extra], ignore_index=True).sort_values([SERIES_ID, MONTH], ignore_index=True)
 
 
-def holt_winters(values: np.ndarray, damped: bool | None):
+def holt_winters(values: np.ndarray, damped: bool | None, initialization: str = "estimated"):
     """damped None: no trend."""
     return ExponentialSmoothing(
         values,
@@ -34,6 +34,7 @@ def holt_winters(values: np.ndarray, damped: bool | None):
         damped_trend=bool(damped),
         seasonal="add",
         seasonal_periods=12,
+        initialization_method=initialization,
     ).fit(use_brute=False)
 
 
@@ -91,6 +92,29 @@ def test_ets_by_aicc_carries_a_steady_rise_two_years_on_where_a_damped_trend_fla
     np.testing.assert_allclose(by_aicc, undamped, rtol=1e-12)
     second_year = slice(12, 24)
     assert np.abs(by_aicc - actual)[second_year].mean() < np.abs(damped - actual)[second_year].mean()
+
+
+def test_heuristic_initial_states_match_statsmodels_and_ignore_the_inputs_last_bits(y):
+    cost_per_day = y.assign(**{VALUE: 1e5 + 500 * y[VALUE]})  # a council cost's scale
+    model = ETSForecaster(initialization="heuristic").fit(cost_per_day)
+    forecast = model.predict(12)
+    for uid, series in cost_per_day.groupby(SERIES_ID):
+        fits = [holt_winters(series[VALUE].to_numpy(), damped, "heuristic") for damped in (True, False)]
+        best = min(fits, key=lambda fit: fit.aicc)
+        np.testing.assert_allclose(
+            forecast.loc[forecast[SERIES_ID] == uid, MEAN], best.forecast(12), rtol=1e-9
+        )
+    noise = np.random.default_rng(0).uniform(-1e-15, 1e-15, len(cost_per_day))
+    again = ETSForecaster(initialization="heuristic").fit(
+        cost_per_day.assign(**{VALUE: cost_per_day[VALUE] * (1 + noise)})
+    )
+    np.testing.assert_allclose(again.predict(12)[MEAN], forecast[MEAN], rtol=1e-7)
+    assert {u: s.form for u, s in again.states_.items()} == {u: s.form for u, s in model.states_.items()}
+
+
+def test_ets_refuses_an_unknown_initialization(y):
+    with pytest.raises(InputError, match="initialization must be 'estimated' or 'heuristic'"):
+        ETSForecaster(initialization="guessed").fit(y)
 
 
 def test_ets_refuses_an_unknown_damping_choice(y):
