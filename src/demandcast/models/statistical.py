@@ -68,9 +68,11 @@ class ETSForecaster(LocalForecaster):
         initialization: "estimated" (the initial level, trend and season are fitted with the
             smoothing parameters, statsmodels' default) or "heuristic" (they come from a classical
             decomposition of the first years and only the smoothing parameters are fitted; needs two
-            full years). Estimated, the forecast of a council cost series moves by 0.2% (median) to
-            6% when its inputs change in the last bit, and the damped/undamped choice flips; heuristic,
-            by 1e-9 (benchmarks/ets_initialisation.md; benchmarks/holdout.md, decision 59).
+            full years). Estimated, the forecast of a council cost series moves by 0.1-1% (median)
+            and up to 8% when its inputs change in their last bits, and the damped/undamped choice
+            flips; heuristic, by 1e-8. Training keeps "estimated": with "heuristic" for the cost,
+            the engine's cost forecasts of 12 fresh cities were worse at every level
+            (benchmarks/ets_initialisation.md; benchmarks/holdout.md, decision 59).
         executor: where per-series fits run (None: in this process).
     """
 
