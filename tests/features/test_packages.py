@@ -27,7 +27,7 @@ from demandcast.columns import (
 from demandcast.data.demo.generate import generate_demo_city
 from demandcast.data.demo.uplifts import priced_each_april
 from demandcast.features.caseload_paths import caseload_paths
-from demandcast.features.packages import continues_package, days_shared_with_package, package_spans
+from demandcast.features.packages import continues_package, package_continuity, package_spans
 from demandcast.features.panel import monthly_panel
 
 CATALOGUE = load_catalogue()
@@ -71,17 +71,18 @@ def test_days_shared_with_earlier_rows_of_the_package_are_counted_up_to_the_extr
         ("E", "p5", "W1", "2024-01-01", "2024-06-30", 100),
         ("E", "p5", "W2", "2024-03-01", None, 100),  # another ward: another package, nothing shared
     )
-    shared = days_shared_with_package(frame, through=pd.Timestamp("2024-12-31"))
+    continuing, shared = package_continuity(frame, through=pd.Timestamp("2024-12-31"))
+    assert continuing.tolist() == continues_package(frame).tolist()
     # the 2023 row sorts first, so the April 2024 row is the one sharing 1-10 April; the March 2025
     # row is beyond the extract date
     assert shared.tolist() == [10, 0, 0, 0, 0, 0, 335, 0, 0]
-    assert days_shared_with_package(frame, through=pd.Timestamp("2026-03-31"))[[0, 2, 6]].tolist() == [
+    assert package_continuity(frame, through=pd.Timestamp("2026-03-31"))[1][[0, 2, 6]].tolist() == [
         10,
         31,
         790,
     ]
     without_ids = frame.assign(**{PACKAGE_ID: None})
-    assert not days_shared_with_package(without_ids, through=pd.Timestamp("2026-03-31")).any()
+    assert not package_continuity(without_ids, through=pd.Timestamp("2026-03-31"))[1].any()
 
 
 def test_no_row_continues_without_package_ids():

@@ -19,7 +19,7 @@ from demandcast.columns import WARD_CODE
 from demandcast.data.validation import ValidationResult, load_records, write_quarantine
 from demandcast.data.wards import load_wards
 from demandcast.errors import InputError
-from demandcast.features.packages import continues_package, days_shared_with_package
+from demandcast.features.packages import package_continuity
 
 LISTED_ROWS = 10
 
@@ -66,10 +66,9 @@ def summary_table(result: ValidationResult, destination: Path) -> Table:
     table.add_column("rows", justify="right")
     table.add_row("input", f"{result.n_input:,}")
     table.add_row("accepted", f"{len(result.accepted):,}", style="green")
-    continuing = int(continues_package(result.accepted).sum())
-    if continuing:
-        table.add_row("  continuing a package (a new price: no new start)", f"{continuing:,}")
-    shared = days_shared_with_package(result.accepted, through=result.as_of)
+    continuing, shared = package_continuity(result.accepted, through=result.as_of)
+    if continuing.any():
+        table.add_row("  continuing a package (a new price: no new start)", f"{int(continuing.sum()):,}")
     overlapping = result.accepted.index[shared > 0]
     if len(overlapping):
         table.add_row("  overlapping an earlier row of their package", f"{len(overlapping):,}")

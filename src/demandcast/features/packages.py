@@ -12,7 +12,7 @@ starts again, and so does a package in a ward, group or service it was not in be
 who moves is a new client of the new ward). Rows without a package_id never continue one.
 
 Rows of one package that overlap (a new price keyed without ending the old row) cost their shared
-days once each; `days_shared_with_package` counts those days so validation can show them.
+days once each; `package_continuity` counts those days so validation can show them.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def continues_package(records: pd.DataFrame) -> np.ndarray:
     return _continuations(records)[0]
 
 
-def days_shared_with_package(records: pd.DataFrame, *, through: pd.Timestamp) -> np.ndarray:
-    """Per row (in the records' order): its days, up to `through`, that earlier rows of its package
-    also cover (0 for most rows). Each row costs its own days, so these days are costed twice.
+def package_continuity(records: pd.DataFrame, *, through: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (in the records' order): whether it continues an earlier row of its package
+    (`continues_package`), and its days, up to `through`, that earlier rows of its package also cover
+    (0 for most rows). Each row costs its own days, so these days are costed twice. One sort serves both.
 
     Args:
         records: as for `continues_package`.
@@ -58,9 +59,9 @@ def days_shared_with_package(records: pd.DataFrame, *, through: pd.Timestamp) ->
     """
     continuing, order, start, end, latest_end_before = _continuations(records)
     if not continuing.any():
-        return np.zeros(len(records), dtype=np.int64)
+        return continuing, np.zeros(len(records), dtype=np.int64)
     last = np.minimum(np.minimum(end, latest_end_before), day_numbers(pd.DatetimeIndex([through]))[0])
-    return np.where(continuing, np.clip(last - start + 1, 0, None), 0)
+    return continuing, np.where(continuing, np.clip(last - start + 1, 0, None), 0)
 
 
 def package_spans(records: pd.DataFrame) -> pd.DataFrame:
