@@ -32,7 +32,6 @@ from holdout_demo import holdout_city
 from provenance import short_commit
 
 from demandcast.columns import (
-    ALL,
     AREA_LEVEL,
     CLIENT_GROUP,
     COST,
@@ -61,11 +60,6 @@ def council_series(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     hpanel, hierarchy, config, _ = holdout_city(seed)
     full = aggregate(hpanel, hierarchy)
     council = full[full[AREA_LEVEL] == COUNCIL].copy()
-    council["level"] = np.where(
-        council[CLIENT_GROUP] == ALL,
-        "council/all",
-        np.where(council[SERVICE] == ALL, "council/client_group", "council/service"),
-    )
     council[SERIES_ID] = council[MEASURE] + "/" + council[CLIENT_GROUP] + "/" + council[SERVICE]
     council["days"] = np.where(council[MEASURE] == COST, council[MONTH].dt.days_in_month, 1).astype(float)
     council = council.sort_values([SERIES_ID, MONTH], ignore_index=True)

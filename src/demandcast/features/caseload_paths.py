@@ -67,7 +67,6 @@ OLDER_AGE = 62  # near the working-age / older-people boundary, where a follow-o
 MIN_STATE_SIZE = 30
 LEARNING_MONTH_ENDS = tuple(3 * k for k in range(8))  # after 12y months: 8 month ends 3 months apart
 NEW_DEMAND_YEARS = 2
-_OPEN = OPEN_END_DAY
 
 
 def caseload_paths(
@@ -131,7 +130,7 @@ class _RecordArrays:
         """The expected caseload frame for one origin, year of the horizon by year."""
         origin_end = _month_end(origin, 0)
         known = self.start <= _day(origin_end)
-        end = np.where(self.end > _day(origin_end), _OPEN, self.end)
+        end = np.where(self.end > _day(origin_end), OPEN_END_DAY, self.end)
         first_start = _first_start(self.person, self.start, known)
         years = []
         for year in range(1, -(-steps // 12) + 1):
@@ -366,7 +365,7 @@ def _summed(parts: list[pd.Series]) -> pd.Series:
 
 def _first_start(person: np.ndarray, start: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Each record's person's earliest known start day (later records: their own start)."""
-    return pd.Series(np.where(known, start, _OPEN)).groupby(person).transform("min").to_numpy()
+    return pd.Series(np.where(known, start, OPEN_END_DAY)).groupby(person).transform("min").to_numpy()
 
 
 def _month_end(month: pd.Timestamp, months_before: int) -> pd.Timestamp:
@@ -379,4 +378,4 @@ def _day(stamp: pd.Timestamp) -> int:
 
 def _months_of(days: np.ndarray) -> np.ndarray:
     """Month numbers of day numbers; open ends stay far in the future."""
-    return np.where(days >= _OPEN, 10**9, month_numbers_of_days(np.minimum(days, 10**6)))
+    return np.where(days >= OPEN_END_DAY, 10**9, month_numbers_of_days(np.minimum(days, 10**6)))
