@@ -25,6 +25,7 @@ from demandcast.columns import (
     WARD_CODE,
     WEEKLY_COST,
 )
+from demandcast.data.demo.generate import generate_demo_city
 from demandcast.errors import InputError
 from demandcast.features.panel import monthly_panel, panel_window
 
@@ -208,3 +209,14 @@ def test_panel_refuses_unparseable_arguments_and_missing_columns():
         build(frame, start="soon", as_of="2024-01-31")
     with pytest.raises(InputError, match=r"missing required column\(s\) \['weekly_cost'\]"):
         build(frame.drop(columns=WEEKLY_COST), start="2024-01", as_of="2024-01-31")
+
+
+def test_panel_of_an_extract_is_bit_identical_whatever_the_order_of_its_rows():
+    demo = generate_demo_city(seed=7, start="2022-04", months=36)
+    wards = sorted(demo[WARD_CODE].unique())
+    as_given = monthly_panel(demo, ward_codes=wards, catalogue=CATALOGUE)
+    for shuffle_seed in (1, 2):
+        shuffled = demo.sample(frac=1.0, random_state=shuffle_seed).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            monthly_panel(shuffled, ward_codes=wards, catalogue=CATALOGUE), as_given, check_exact=True
+        )

@@ -88,6 +88,11 @@ def cost(
 ) -> np.ndarray:
     """Weekly cost x active days inside each (cell, month) / 7.
 
+    Each cell-month's costs are added in the order of their values, not the extract's row order:
+    floating-point addition is not associative, and the same extract sorted another way would
+    otherwise change the sums' last bits, which the cost models' fitted starting states turn into
+    forecasts that differ by a few tenths of a percent (benchmarks/holdout.md, decision 60).
+
     Args:
         month_days: first and last day number of each window month.
     """
@@ -98,7 +103,8 @@ def cost(
     days_inside = (to_day - from_day + 1).astype(np.float64)
     cell_month = spans.cell[active.record] * n_months + active.month
     weights = spans.weekly_cost[active.record] * days_inside / 7.0
-    return _totals(cell_month, n_cells * n_months, weights=weights)
+    in_value_order = np.lexsort((weights, cell_month))
+    return _totals(cell_month[in_value_order], n_cells * n_months, weights=weights[in_value_order])
 
 
 def _end_of_earlier_runs(group: np.ndarray, last: np.ndarray, n_months: int) -> np.ndarray:
