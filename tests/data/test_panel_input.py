@@ -112,3 +112,13 @@ def test_areas_missing_from_the_area_file_are_named(tmp_path):
     areas = _write(tmp_path, pd.DataFrame({AREA: ["a1"], "district": ["d"], "council": ["c"]}), "AREAS.csv")
     with pytest.raises(InputError, match=r"AREAS.csv: column 'area' lacks 1 panel areas, e.g. \['a2'\]"):
         read_panel_input(_write(tmp_path, _panel()), areas)
+
+
+def test_panel_rows_in_any_order_give_the_same_hierarchical_panel(tmp_path):
+    panel = _panel()
+    panel[VALUE] = np.random.default_rng(1).gamma(2.0, 1234.567, len(panel))  # costs, all their bits used
+    as_given = read_panel_input(_write(tmp_path, panel, "given.csv")).hpanel
+    shuffled = read_panel_input(
+        _write(tmp_path, panel.sample(frac=1.0, random_state=4), "shuffled.csv")
+    ).hpanel
+    pd.testing.assert_frame_equal(shuffled, as_given, check_exact=True)
