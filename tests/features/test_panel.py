@@ -26,6 +26,7 @@ from demandcast.columns import (
     WEEKLY_COST,
 )
 from demandcast.data.demo.generate import generate_demo_city
+from demandcast.data.demo.uplifts import priced_each_april
 from demandcast.errors import InputError
 from demandcast.features.panel import monthly_panel, panel_window
 
@@ -211,8 +212,11 @@ def test_panel_refuses_unparseable_arguments_and_missing_columns():
         build(frame.drop(columns=WEEKLY_COST), start="2024-01", as_of="2024-01-31")
 
 
-def test_panel_of_an_extract_is_bit_identical_whatever_the_order_of_its_rows():
+@pytest.mark.parametrize("priced_again", [False, True], ids=["a row per package", "a row per price"])
+def test_panel_of_an_extract_is_bit_identical_whatever_the_order_of_its_rows(priced_again):
     demo = generate_demo_city(seed=7, start="2022-04", months=36)
+    if priced_again:  # packages continued under their package_id: one start each, whatever the order
+        demo = priced_each_april(demo, "2022-04-01")
     wards = sorted(demo[WARD_CODE].unique())
     as_given = monthly_panel(demo, ward_codes=wards, catalogue=CATALOGUE)
     for shuffle_seed in (1, 2):
