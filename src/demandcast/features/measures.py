@@ -7,7 +7,7 @@ of length n_cells * n_months, indexed by `cell * n_months + month`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -80,31 +80,29 @@ def starts(spans: RecordSpans, n_cells: int, n_months: int, counted: np.ndarray 
     return _totals(cell_month, n_cells * n_months)
 
 
-def cost(
-    spans: RecordSpans,
-    active: ActiveMonths,
-    month_days: tuple[np.ndarray, np.ndarray],
-    n_cells: int,
-) -> np.ndarray:
+def cost(spans: RecordSpans, month_days: tuple[np.ndarray, np.ndarray], n_cells: int) -> np.ndarray:
     """Weekly cost x active days inside each (cell, month) / 7.
 
-    Each cell-month's costs are added in the order of their values, not the extract's row order:
-    floating-point addition is not associative, and the same extract sorted another way would
-    otherwise change the sums' last bits, which the cost models' fitted starting states turn into
-    forecasts that differ by a few tenths of a percent (benchmarks/holdout.md, decision 60).
+    The records are added in one order whatever the extract's: by cell, weekly cost, start and end
+    (records equal in all four add equal amounts). Floating-point addition is not associative, and
+    the same extract sorted another way would otherwise change the sums' last bits, which the cost
+    models' fitted starting states turn into forecasts that differ by tenths of a percent
+    (benchmarks/holdout.md, decision 60).
 
     Args:
         month_days: first and last day number of each window month.
     """
     first_days, last_days = month_days
     n_months = len(first_days)
+    in_order = np.lexsort((spans.end_day, spans.start_day, spans.weekly_cost, spans.cell))
+    spans = RecordSpans(**{field.name: getattr(spans, field.name)[in_order] for field in fields(spans)})
+    active = active_months(spans, n_months)
     from_day = np.maximum(spans.start_day[active.record], first_days[active.month])
     to_day = np.minimum(spans.end_day[active.record], last_days[active.month])
     days_inside = (to_day - from_day + 1).astype(np.float64)
     cell_month = spans.cell[active.record] * n_months + active.month
     weights = spans.weekly_cost[active.record] * days_inside / 7.0
-    in_value_order = np.lexsort((weights, cell_month))
-    return _totals(cell_month[in_value_order], n_cells * n_months, weights=weights[in_value_order])
+    return _totals(cell_month, n_cells * n_months, weights=weights)
 
 
 def _end_of_earlier_runs(group: np.ndarray, last: np.ndarray, n_months: int) -> np.ndarray:

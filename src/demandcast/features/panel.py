@@ -80,11 +80,10 @@ def monthly_panel(
     months = panel_window(records, start=start, as_of=as_of)
     spans = _record_spans(records, wards, pairs, months)
     n_cells, n_months = len(wards) * len(pairs), len(months)
-    active = measures.active_months(spans, n_months)
     values = {
         CASELOAD: measures.caseload(spans, n_cells, n_months),
         STARTS: measures.starts(spans, n_cells, n_months, counted=~continues_package(records)),
-        COST: measures.cost(spans, active, _month_days(months), n_cells),
+        COST: measures.cost(spans, _month_days(months), n_cells),
     }
     return _long_panel(values, wards, pairs, months)
 
