@@ -10,14 +10,16 @@ or undamped by AICc, no brute-force start grid) in these variants:
   its forecasts to 1e-8, the two computing the same forecast in another order);
 - `scaled`: on the series divided by a power of two near its mean (exact: every value keeps its
   bits), the states multiplied back;
-- `scaled, trend smoothing <= b`: scaled, with the trend's smoothing parameter bounded by b.
+- `scaled, trend smoothing <= b`: scaled, with the trend's smoothing parameter bounded by b;
+- `scaled, undamped ...`: the same with the undamped trend only (no AICc choice).
 For each city (seeds 1, 2, ...: benchmarks/holdout_demo.py's holdout, 12 months held out) and series
 it reports, per level: change = the largest relative change of the 12-month forecast when every input
 is multiplied by 1 + u, u uniform in +/- 1e-15 (one trial); flipped = the share whose trend form
 changed; the median fitted smoothing parameters; MASE (scale: the series' in-sample seasonal-naive
 MAE) and bias over the held-out year.
 
-Usage: .venv/bin/python benchmarks/ets_scaling.py [--cities 12] [--out benchmarks/ets_scaling.md]
+Usage: .venv/bin/python benchmarks/ets_scaling.py [--cities 12] [--first-seed 1]
+       [--out benchmarks/ets_scaling.md]
 """
 
 from __future__ import annotations
@@ -40,12 +42,16 @@ from demandcast.models.statistical import ETSForecaster
 ROOT = Path(__file__).resolve().parents[1]
 HORIZON = 12
 SEASON = 12
-VARIANTS: dict[str, tuple[bool, float | None]] = {
-    "raw": (False, None),
-    "scaled": (True, None),
-    "scaled, trend smoothing <= 0.2": (True, 0.2),
-    "scaled, trend smoothing <= 0.1": (True, 0.1),
-    "scaled, trend smoothing <= 0.05": (True, 0.05),
+BOTH_TRENDS, UNDAMPED = (True, False), (False,)
+VARIANTS: dict[str, tuple[bool, float | None, tuple[bool, ...]]] = {
+    "raw": (False, None, BOTH_TRENDS),
+    "scaled": (True, None, BOTH_TRENDS),
+    "scaled, trend smoothing <= 0.2": (True, 0.2, BOTH_TRENDS),
+    "scaled, trend smoothing <= 0.1": (True, 0.1, BOTH_TRENDS),
+    "scaled, trend smoothing <= 0.05": (True, 0.05, BOTH_TRENDS),
+    "scaled, undamped": (True, None, UNDAMPED),
+    "scaled, undamped, trend smoothing <= 0.2": (True, 0.2, UNDAMPED),
+    "scaled, undamped, trend smoothing <= 0.1": (True, 0.1, UNDAMPED),
 }
 
 
@@ -55,12 +61,15 @@ def power_of_two_scale(values: np.ndarray) -> float:
     return float(2.0 ** np.floor(np.log2(mean))) if mean > 0 else 1.0
 
 
-def fitted(values: np.ndarray, scaled: bool, trend_max: float | None) -> tuple[np.ndarray, dict]:
-    """The 12-month forecast and the kept fit's form and smoothing parameters."""
+def fitted(
+    values: np.ndarray, scaled: bool, trend_max: float | None, trends: tuple[bool, ...]
+) -> tuple[np.ndarray, dict]:
+    """The 12-month forecast and the kept fit's form and smoothing parameters (trends: the damped
+    flags tried, the lower AICc kept)."""
     scale = power_of_two_scale(values) if scaled else 1.0
     bounds = {"smoothing_trend": (0.0, trend_max)} if trend_max is not None else None
     fits = []
-    for damped in (True, False):
+    for damped in trends:
         model = ExponentialSmoothing(
             values / scale,
             trend="add",
@@ -97,13 +106,13 @@ def city_rows(seed: int) -> pd.DataFrame:
         again = values * (1 + rng.uniform(-NOISE, NOISE, len(values)))
         held_out = future[future[SERIES_ID] == uid].sort_values(MONTH)
         actual, days = held_out[VALUE].to_numpy(), held_out["days"].to_numpy()
-        for variant, (scaled, trend_max) in VARIANTS.items():
-            forecast, about = fitted(values, scaled, trend_max)
+        for variant, (scaled, trend_max, trends) in VARIANTS.items():
+            forecast, about = fitted(values, scaled, trend_max, trends)
             if variant == "raw":
                 theirs = engine.loc[engine[SERIES_ID] == uid, MEAN].to_numpy()
                 if not np.allclose(forecast, theirs, rtol=1e-8, atol=0):
                     raise AssertionError(f"the raw fit does not reproduce ETSForecaster on {uid}")
-            perturbed, about_again = fitted(again, scaled, trend_max)
+            perturbed, about_again = fitted(again, scaled, trend_max, trends)
             error = forecast * days - actual
             rows.append(
                 {
@@ -163,11 +172,12 @@ def report(rows: pd.DataFrame, seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cities", type=int, default=12)
+    parser.add_argument("--first-seed", type=int, default=1, help="The first city's seed.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "ets_scaling.md")
     args = parser.parse_args()
     started = time.perf_counter()
     rows = []
-    for seed in range(1, args.cities + 1):
+    for seed in range(args.first_seed, args.first_seed + args.cities):
         rows.append(city_rows(seed))
         print(f"city {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     text = report(pd.concat(rows, ignore_index=True), time.perf_counter() - started)
