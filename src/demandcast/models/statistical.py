@@ -74,8 +74,9 @@ class ETSForecaster(LocalForecaster):
             the engine's cost forecasts of 12 fresh cities were worse at every level
             (benchmarks/ets_initialisation.md; benchmarks/holdout.md, decision 59). The series
             is fitted on its own scale: divided by a power of two it moves by 1e-5 instead, but the
-            optimiser then reaches fits that follow each April's price step, and the council
-            client groups' and total's held-out cost was worse (benchmarks/ets_scaling.md, decision 61).
+            optimiser then reaches fits that follow each April's price step, and no scaled variant
+            forecast the held-out council cost as well at every level (benchmarks/ets_scaling.md,
+            decision 61).
         executor: where per-series fits run (None: in this process).
     """
 
