@@ -29,6 +29,7 @@ from demandcast.columns import MEAN, VALUE
 from demandcast.models.executor import ProcessExecutor
 from demandcast.models.training import TrainConfig
 from demandcast.pipeline import data_from_records, train_to_folder
+from demandcast.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("forecasts.parquet", "backtest.parquet", "metrics.json", "decisions.json")
@@ -50,11 +51,13 @@ def shuffled(source: Path, folder: Path, shuffle_seed: int) -> None:
     (folder / WARDS).write_bytes((source / WARDS).read_bytes())
 
 
-def trained(folder: Path, seed: int) -> tuple[pd.DataFrame, float]:
-    """Train on the folder's records into folder/model; the hierarchical panel and the seconds taken."""
+def trained(folder: Path) -> tuple[pd.DataFrame, float]:
+    """Train on the folder's records into folder/model with `demandcast train`'s default seed; the
+    hierarchical panel and the seconds taken."""
     started = time.perf_counter()
     data = data_from_records(folder / RECORDS, folder / WARDS)
-    train_to_folder(data, TrainConfig(seed=seed), folder / "model", executor=ProcessExecutor(n_jobs=2))
+    config = TrainConfig(seed=Settings().seed)
+    train_to_folder(data, config, folder / "model", executor=ProcessExecutor(n_jobs=2))
     return data.hpanel, time.perf_counter() - started
 
 
@@ -115,7 +118,7 @@ def main() -> None:
     shuffled(args.work / "as_generated", args.work / "shuffled", args.shuffle_seed)
     panels, seconds = [], []
     for name in ("as_generated", "shuffled"):
-        panel, took = trained(args.work / name, args.seed)
+        panel, took = trained(args.work / name)
         panels.append(panel)
         seconds.append(took)
         print(f"{name}: trained in {took:.0f} s", flush=True)
