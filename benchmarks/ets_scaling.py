@@ -87,7 +87,6 @@ def fitted(
         "damped": bool(kept.model.damped_trend),
         "alpha": float(params["smoothing_level"]),
         "beta": float(params["smoothing_trend"]),
-        "phi": float(params["damping_trend"]) if kept.model.damped_trend else 1.0,
     }
     return np.asarray(kept.forecast(HORIZON)) * scale, about
 
