@@ -75,8 +75,8 @@ class ETSForecaster(LocalForecaster):
             (benchmarks/ets_initialisation.md; benchmarks/holdout.md, decision 59). The series
             is fitted on its own scale: divided by a power of two it moves by 1e-5 instead, but the
             optimiser then reaches fits that follow each April's price step, and no scaled variant
-            forecast the held-out council cost as well at every level (benchmarks/ets_scaling.md,
-            decision 61).
+            (the trend's smoothing bounded, or the level's too) forecast the held-out council cost
+            as well at every level (benchmarks/ets_scaling.md, decisions 61-62).
         executor: where per-series fits run (None: in this process).
     """
 
