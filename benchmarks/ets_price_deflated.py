@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ets_initialisation import LEVELS, NOISE, _seasonal_naive_scale, council_series
-from ets_scaling import BOTH_TRENDS, fitted
+from ets_scaling import BOTH_TRENDS, fitted, per_level, scored
 from provenance import short_commit
 
 from demandcast.columns import CASELOAD, COST, MEASURE, MONTH, SERIES_ID, VALUE
@@ -61,40 +61,18 @@ def city_rows(seed: int) -> pd.DataFrame:
         deflator = price.loc[years].to_numpy()
         next_price = price.iloc[-1] * price.iloc[-1] / price.iloc[-2]
         held_out = future[future[SERIES_ID] == uid].sort_values(MONTH)
-        actual, days = held_out[VALUE].to_numpy(), held_out["days"].to_numpy()
         for variant, (scaled, deflated) in VARIANTS.items():
             divisor, multiplier = (deflator, next_price) if deflated else (1.0, 1.0)
             forecast, about = fitted(values / divisor, scaled, None, None, BOTH_TRENDS)
             perturbed, about_again = fitted(again / divisor, scaled, None, None, BOTH_TRENDS)
-            forecast, perturbed = forecast * multiplier, perturbed * multiplier
-            error = forecast * days - actual
-            rows.append(
-                {
-                    "seed": seed,
-                    "variant": variant,
-                    "level": held_out["level"].iloc[0],
-                    "change": float(np.max(np.abs(perturbed - forecast) / np.abs(forecast))),
-                    "flipped": about["damped"] != about_again["damped"],
-                    **about,
-                    "mase": float(np.abs(error).mean() / scale[uid]),
-                    "bias": float(error.sum() / actual.sum()),
-                }
-            )
+            fits = (forecast * multiplier, about, perturbed * multiplier, about_again)
+            rows.append(scored(seed, variant, held_out, fits, scale[uid]))
     return pd.DataFrame(rows)
 
 
 def report(rows: pd.DataFrame, seconds: float) -> str:
     seeds = sorted(rows["seed"].unique())
-    table = rows.groupby(["level", "variant"], sort=False).agg(
-        series=("change", "size"),
-        median=("change", "median"),
-        flipped=("flipped", "mean"),
-        damped=("damped", "mean"),
-        alpha=("alpha", "median"),
-        beta=("beta", "median"),
-        mase=("mase", "mean"),
-        bias=("bias", "mean"),
-    )
+    table = per_level(rows)
     lines = [
         "# The council cost's ETS with each fiscal year's price taken out",
         "",

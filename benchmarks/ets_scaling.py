@@ -119,7 +119,6 @@ def city_rows(seed: int, variants: list[str]) -> pd.DataFrame:
         values = series[VALUE].to_numpy()
         again = values * (1 + rng.uniform(-NOISE, NOISE, len(values)))
         held_out = future[future[SERIES_ID] == uid].sort_values(MONTH)
-        actual, days = held_out[VALUE].to_numpy(), held_out["days"].to_numpy()
         for variant in variants:
             scaled, level_max, trend_max, trends = VARIANTS[variant]
             forecast, about = fitted(values, scaled, level_max, trend_max, trends)
@@ -128,25 +127,32 @@ def city_rows(seed: int, variants: list[str]) -> pd.DataFrame:
                 if not np.allclose(forecast, theirs, rtol=1e-8, atol=0):
                     raise AssertionError(f"the raw fit does not reproduce ETSForecaster on {uid}")
             perturbed, about_again = fitted(again, scaled, level_max, trend_max, trends)
-            error = forecast * days - actual
-            rows.append(
-                {
-                    "seed": seed,
-                    "variant": variant,
-                    "level": held_out["level"].iloc[0],
-                    "change": float(np.max(np.abs(perturbed - forecast) / np.abs(forecast))),
-                    "flipped": about["damped"] != about_again["damped"],
-                    **about,
-                    "mase": float(np.abs(error).mean() / scale[uid]),
-                    "bias": float(error.sum() / actual.sum()),
-                }
-            )
+            fits = (forecast, about, perturbed, about_again)
+            rows.append(scored(seed, variant, held_out, fits, scale[uid]))
     return pd.DataFrame(rows)
 
 
-def report(rows: pd.DataFrame, seconds: float) -> str:
-    seeds = sorted(rows["seed"].unique())
-    table = rows.groupby(["level", "variant"], sort=False).agg(
+def scored(seed: int, variant: str, held_out: pd.DataFrame, fits: tuple, scale: float) -> dict:
+    """One series' row: fits = (forecast per day, its fit's form and smoothing, the forecast and form
+    after the 1e-15 input change); held_out: the series' actual cost and days in the held-out year."""
+    forecast, about, perturbed, about_again = fits
+    actual, days = held_out[VALUE].to_numpy(), held_out["days"].to_numpy()
+    error = forecast * days - actual
+    return {
+        "seed": seed,
+        "variant": variant,
+        "level": held_out["level"].iloc[0],
+        "change": float(np.max(np.abs(perturbed - forecast) / np.abs(forecast))),
+        "flipped": about["damped"] != about_again["damped"],
+        **about,
+        "mase": float(np.abs(error).mean() / scale),
+        "bias": float(error.sum() / actual.sum()),
+    }
+
+
+def per_level(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows summarised per level and variant (the tables' columns)."""
+    return rows.groupby(["level", "variant"], sort=False).agg(
         series=("change", "size"),
         median=("change", "median"),
         largest=("change", "max"),
@@ -157,6 +163,11 @@ def report(rows: pd.DataFrame, seconds: float) -> str:
         mase=("mase", "mean"),
         bias=("bias", "mean"),
     )
+
+
+def report(rows: pd.DataFrame, seconds: float) -> str:
+    seeds = sorted(rows["seed"].unique())
+    table = per_level(rows)
     lines = [
         "# The council cost's ETS fitted on its own scale or on a power of two",
         "",
