@@ -18,16 +18,16 @@ Usage: .venv/bin/python benchmarks/ets_price_deflated.py [--cities 12] [--first-
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from ets_initialisation import LEVELS, NOISE, _seasonal_naive_scale, council_series
-from ets_scaling import BOTH_TRENDS, fitted, per_level, scored
+from ets_scaling import BOTH_TRENDS, fitted, over_cities, per_level, scored
 from provenance import short_commit
 
 from demandcast.columns import CASELOAD, COST, MEASURE, MONTH, SERIES_ID, VALUE
+from demandcast.insights.cost_trends import fiscal_year
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
@@ -36,11 +36,6 @@ VARIANTS = {
     "scaled, price-deflated": (True, True),
 }
 """variant: (fitted on a power-of-two scale, divided by the fiscal year's price)"""
-
-
-def fiscal_year(months: pd.Series) -> np.ndarray:
-    """The April-March year a month belongs to, named by the year it starts."""
-    return np.where(months.dt.month >= 4, months.dt.year, months.dt.year - 1)
 
 
 def city_rows(seed: int) -> pd.DataFrame:
@@ -56,7 +51,7 @@ def city_rows(seed: int) -> pd.DataFrame:
         values = series[VALUE].to_numpy()
         again = values * (1 + rng.uniform(-NOISE, NOISE, len(values)))
         caseload = clients.loc[CASELOAD + uid[len(COST) :]].reindex(series[MONTH]).to_numpy()
-        years = fiscal_year(series[MONTH])
+        years = fiscal_year(series[MONTH]).to_numpy()
         price = pd.Series(values / caseload).groupby(years).mean()
         deflator = price.loc[years].to_numpy()
         next_price = price.iloc[-1] * price.iloc[-1] / price.iloc[-2]
@@ -106,12 +101,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1, help="The first city's seed.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "ets_price_deflated.md")
     args = parser.parse_args()
-    started = time.perf_counter()
-    rows = []
-    for seed in range(args.first_seed, args.first_seed + args.cities):
-        rows.append(city_rows(seed))
-        print(f"city {seed}: {time.perf_counter() - started:.0f} s", flush=True)
-    text = report(pd.concat(rows, ignore_index=True), time.perf_counter() - started)
+    text = report(*over_cities(city_rows, args.first_seed, args.cities))
     args.out.write_text(text)
     print(text)
 

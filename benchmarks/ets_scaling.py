@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -195,6 +196,19 @@ def report(rows: pd.DataFrame, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def over_cities(
+    rows_of: Callable[[int], pd.DataFrame], first_seed: int, cities: int
+) -> tuple[pd.DataFrame, float]:
+    """rows_of(seed) for each city's seed in turn, concatenated, and the seconds taken (each city's
+    progress printed)."""
+    started = time.perf_counter()
+    rows = []
+    for seed in range(first_seed, first_seed + cities):
+        rows.append(rows_of(seed))
+        print(f"city {seed}: {time.perf_counter() - started:.0f} s", flush=True)
+    return pd.concat(rows, ignore_index=True), time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cities", type=int, default=12)
@@ -209,12 +223,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "ets_scaling.md")
     args = parser.parse_args()
-    started = time.perf_counter()
-    rows = []
-    for seed in range(args.first_seed, args.first_seed + args.cities):
-        rows.append(city_rows(seed, args.variants))
-        print(f"city {seed}: {time.perf_counter() - started:.0f} s", flush=True)
-    text = report(pd.concat(rows, ignore_index=True), time.perf_counter() - started)
+    rows, seconds = over_cities(lambda seed: city_rows(seed, args.variants), args.first_seed, args.cities)
+    text = report(rows, seconds)
     args.out.write_text(text)
     print(text)
 
